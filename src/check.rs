@@ -1,0 +1,363 @@
+//! `preflight check`: gathers the environment, runs every check family, and assembles the one
+//! report every format renders. A check that cannot complete marks the run unverified and the
+//! others still run (ripgrep's "an error in one place changes the exit status" rule).
+//!
+//! Order matters: SSM values are resolved first (they may themselves be AMI ids), then the
+//! schema validates the resolved values, then the resources they name are looked up live.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use crate::checks::{self, LiveCtx, LiveOut};
+use crate::cloud::Cloud;
+use crate::cloud::aws::{AwsCloud, Timeouts};
+use crate::config::{Config, Environment, SourceEntry};
+use crate::diag::ToolError;
+use crate::env::reference::{self, Part};
+use crate::env::{EnvSet, Origin, Variable};
+use crate::fingerprint;
+use crate::live::{self, ParameterAnswers, Plan, Progress};
+use crate::report::{Checked, Finding, Location, Report, Unverified};
+use crate::schema::{AwsKind, EnvSchema};
+
+/// What the user asked `check` for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub offline: bool,
+    pub expect_fingerprint: Option<String>,
+    pub rev: Option<String>,
+    pub timeout: Duration,
+}
+
+/// Runs all checks for one environment against the real AWS chain (or none with --offline).
+pub fn check(cfg: &Config, env: &Environment, schema: &EnvSchema, opts: &Options) -> Result<Report, ToolError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ToolError::new(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(async {
+        if opts.offline {
+            check_with::<AwsCloud>(cfg, env, schema, opts, None).await
+        } else {
+            let progress = Progress::for_terminal();
+            progress.phase("loading AWS configuration");
+            let cloud = AwsCloud::new(Timeouts::for_deadline(opts.timeout)).await;
+            let report = check_with_progress(cfg, env, schema, opts, Some(&cloud), &progress).await;
+            progress.finish();
+            report
+        }
+    })
+}
+
+/// Runs all checks with any [`Cloud`]; `None` means offline.
+pub async fn check_with<C: Cloud>(cfg: &Config, env: &Environment, schema: &EnvSchema, opts: &Options, cloud: Option<&C>) -> Result<Report, ToolError> {
+    check_with_progress(cfg, env, schema, opts, cloud, &Progress::default()).await
+}
+
+async fn check_with_progress<C: Cloud>(
+    cfg: &Config,
+    env: &Environment,
+    schema: &EnvSchema,
+    opts: &Options,
+    cloud: Option<&C>,
+    progress: &Progress,
+) -> Result<Report, ToolError> {
+    let deadline = Instant::now() + opts.timeout;
+    let region = env.region.get_ref().as_str();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut unverified: Vec<Unverified> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    // Variables whose values are secret though the schema does not say so (SecureStrings).
+    let mut hidden: BTreeSet<String> = BTreeSet::new();
+
+    // 1. Sources, layered in order.
+    progress.phase("reading the environment");
+    let mut set = EnvSet::default();
+    let mut incomplete = false;
+    for entry in &env.source.get_ref().0 {
+        match entry {
+            SourceEntry::Dotenv(rel) => checks::env::load_dotenv(cfg, rel, schema, &mut set, &mut findings)?,
+            SourceEntry::Process => checks::env::load_process(schema, &mut set, &mut findings),
+            SourceEntry::SsmPath(path) => {
+                let Some(cloud) = cloud else {
+                    incomplete = true;
+                    unverified.push(Unverified {
+                        check: format!("source ssm_path {path}"),
+                        region: Some(region.to_string()),
+                        reason: "--offline: the parameters under this path were not read".into(),
+                    });
+                    continue;
+                };
+                progress.phase(&format!("reading SSM parameters under {path}"));
+                match live::parameters_by_path(cloud, region, path, deadline, progress).await {
+                    Err(e) => {
+                        incomplete = true;
+                        unverified.push(Unverified { check: format!("source ssm_path {path}"), region: Some(region.to_string()), reason: e.to_string() });
+                    }
+                    Ok(params) => load_ssm_path(path, region, params, &mut set, &mut hidden, &mut findings, cfg, env.source.span()),
+                }
+            }
+        }
+    }
+
+    // 2. Dynamic references.
+    progress.phase("resolving SSM references");
+    let mut params = ParameterAnswers::default();
+    resolve_references(&mut set, region, cloud, &mut params, deadline, progress, &mut findings, &mut unverified, &mut hidden).await;
+
+    // 3. Schema validation.
+    let is_secret = |n: &str| schema.is_secret(n) || hidden.contains(n);
+    let unknown: BTreeSet<String> = set.vars.values().filter(|v| v.value.is_none()).map(|v| v.name.clone()).collect();
+    let validated = checks::env::validate(schema, &set, &unknown, incomplete, &mut findings);
+    if incomplete {
+        notes.push("a source could not be read, so required variables were not reported as missing".into());
+    }
+
+    // 4. Live checks.
+    let mut live_out = LiveOut::default();
+    let vpc = env.vpc.as_ref().map(|v| (v.get_ref().as_str(), Some(config_location(cfg, v.span()))));
+    match cloud {
+        None => {
+            let n = validated.resources.len() + usize::from(vpc.is_some());
+            if n > 0 {
+                notes.push(format!("--offline: {n} cloud resource name(s) were checked for shape only, not looked up"));
+            }
+        }
+        Some(cloud) => {
+            let mut plan = Plan { region: region.to_string(), failover_regions: env.regions()[1..].to_vec(), ..Default::default() };
+            for (_, kind, value) in &validated.resources {
+                plan.add(*kind, value);
+            }
+            if let Some((v, _)) = &vpc {
+                plan.add(AwsKind::Vpc, v);
+            }
+            progress.phase("looking up resources");
+            let answers = live::run(cloud, &plan, &mut params, deadline, progress).await;
+            let ctx = LiveCtx {
+                region,
+                failover_regions: &plan.failover_regions,
+                vpc: vpc.clone(),
+                resources: &validated.resources,
+                env: &set,
+                is_secret: &is_secret,
+            };
+            checks::ami::judge(&ctx, &answers, SystemTime::now(), &mut live_out);
+            checks::network::judge(&ctx, &answers, &mut live_out);
+            checks::compute::judge(&ctx, &answers, &mut live_out);
+            checks::ssm::judge(&ctx, &params, &mut live_out);
+        }
+    }
+    findings.append(&mut live_out.findings);
+    unverified.append(&mut live_out.unverified);
+
+    // 5. Fingerprint of exactly what was checked.
+    let commit = crate::git::commit(&cfg.root, opts.rev.as_deref())?;
+    let inputs = fingerprint::Inputs {
+        variables: set.vars.values().map(|v| (v.name.as_str(), v.value.as_deref().unwrap_or(&v.raw))).collect(),
+        resources: live_out.resolved.clone(),
+        commit,
+        ..Default::default()
+    };
+    let fp = fingerprint::compute(&inputs);
+    if let Some(expected) = &opts.expect_fingerprint {
+        if expected.trim() != fp {
+            findings.push(
+                Finding::new(&checks::drift::rules::FINGERPRINT_MISMATCH, format!("the environment's fingerprint is {fp}, not the expected {}", expected.trim()))
+                    .help("the environment changed since the check that produced the expected fingerprint; run `preflight check` again and deploy what it passes"),
+            );
+        }
+    }
+
+    let mut checked = Checked { variables: set.vars.len(), ..Default::default() };
+    let distinct: BTreeSet<(AwsKind, &str)> = validated.resources.iter().map(|(_, k, v)| (*k, v.as_str())).collect();
+    for (kind, _) in &distinct {
+        *slot(&mut checked, *kind) += 1;
+    }
+    checked.parameters += params.by_name.keys().filter(|n| !distinct.contains(&(AwsKind::Parameter, n.as_str()))).count();
+
+    let secrets: Vec<String> = set
+        .vars
+        .values()
+        .filter(|v| is_secret(&v.name))
+        .flat_map(|v| [Some(v.raw.clone()), v.value.clone()])
+        .flatten()
+        .collect();
+    let mut report = Report {
+        environment: env.name.clone(),
+        fingerprint: fp,
+        findings,
+        unverified,
+        checked,
+        sources: std::mem::take(&mut set.files),
+        notes,
+    };
+    report.redact(&secrets);
+    report.sort();
+    Ok(report)
+}
+
+fn slot(checked: &mut Checked, kind: AwsKind) -> &mut usize {
+    match kind {
+        AwsKind::Image => &mut checked.images,
+        AwsKind::SecurityGroup => &mut checked.security_groups,
+        AwsKind::Subnet => &mut checked.subnets,
+        AwsKind::Vpc => &mut checked.vpcs,
+        AwsKind::InstanceType => &mut checked.instance_types,
+        AwsKind::LaunchTemplate => &mut checked.launch_templates,
+        AwsKind::KeyPair => &mut checked.key_pairs,
+        AwsKind::Parameter => &mut checked.parameters,
+    }
+}
+
+fn config_location(cfg: &Config, span: std::ops::Range<usize>) -> Location {
+    let (line, column) = crate::diag::line_col(&cfg.text, span.start);
+    Location { path: crate::config::FILE_NAME.to_string(), line: line as u32, column: column as u32, span: None }
+}
+
+/// Adds the parameters read from an `ssm_path` source; the variable is the name's last segment.
+#[allow(clippy::too_many_arguments)]
+fn load_ssm_path(
+    path: &str,
+    region: &str,
+    params: Vec<crate::cloud::Parameter>,
+    set: &mut EnvSet,
+    hidden: &mut BTreeSet<String>,
+    findings: &mut Vec<Finding>,
+    cfg: &Config,
+    span: std::ops::Range<usize>,
+) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut params = params;
+    params.sort_by(|a, b| a.name.cmp(&b.name));
+    for p in params {
+        let name = p.name.rsplit('/').next().unwrap_or(&p.name).to_string();
+        if name.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.insert(name.clone(), p.name.clone()) {
+            findings.push(
+                Finding::new(&checks::env::rules::ENV_DUPLICATE, format!("set by both {first} and {} under {path}; the latter wins", p.name))
+                    .key(&name)
+                    .region(region)
+                    .help("keep one parameter per variable name under the path")
+                    .at(Some(config_location(cfg, span.clone()))),
+            );
+        }
+        if p.value.is_none() {
+            hidden.insert(name.clone());
+        }
+        set.set(Variable {
+            name: name.clone(),
+            raw: p.value.clone().unwrap_or_default(),
+            value: p.value,
+            origin: Origin::Ssm { parameter: p.name, region: region.to_string() },
+        });
+    }
+}
+
+/// Replaces `{{resolve:ssm:...}}` references with parameter values. A secure reference is only
+/// checked to exist: the variable's value stays unknown and secret.
+#[allow(clippy::too_many_arguments)]
+async fn resolve_references<C: Cloud>(
+    set: &mut EnvSet,
+    region: &str,
+    cloud: Option<&C>,
+    params: &mut ParameterAnswers,
+    deadline: Instant,
+    progress: &Progress,
+    findings: &mut Vec<Finding>,
+    unverified: &mut Vec<Unverified>,
+    hidden: &mut BTreeSet<String>,
+) {
+    let mut parsed: BTreeMap<String, Vec<Part>> = BTreeMap::new();
+    for var in set.vars.values_mut() {
+        // Values read from an ssm_path are final (a SecureString's stays unknown).
+        if var.value.is_some() || matches!(var.origin, Origin::Ssm { .. }) {
+            continue;
+        }
+        if !reference::has_reference(&var.raw) {
+            var.value = Some(var.raw.clone());
+            continue;
+        }
+        match reference::parse(&var.raw) {
+            Err(m) => findings.push(
+                Finding::new(&checks::ssm::rules::SSM_NOT_FOUND, m.message)
+                    .key(&var.name)
+                    .help("write {{resolve:ssm:/path/name}} or {{resolve:ssm-secure:/path/name}}")
+                    .at(var.value_location()),
+            ),
+            Ok(parts) => {
+                if parts.iter().any(|p| matches!(p, Part::Ref(r) if r.secure)) {
+                    hidden.insert(var.name.clone());
+                }
+                parsed.insert(var.name.clone(), parts);
+            }
+        }
+    }
+    if parsed.is_empty() {
+        return;
+    }
+    let names: BTreeSet<String> = parsed.values().flatten().filter_map(|p| if let Part::Ref(r) = p { Some(r.name.clone()) } else { None }).collect();
+    let Some(cloud) = cloud else {
+        unverified.push(Unverified {
+            check: format!("{} SSM reference(s) in values", names.len()),
+            region: Some(region.to_string()),
+            reason: "--offline: {{resolve:ssm:...}} references were not resolved, so those values were not validated".into(),
+        });
+        return;
+    };
+    live::parameters(cloud, region, &names, params, deadline, progress).await;
+
+    let mut failed: BTreeMap<String, String> = BTreeMap::new();
+    for (name, parts) in parsed {
+        let Some(var) = set.vars.get_mut(&name) else { continue };
+        let mut value = String::new();
+        let mut known = true;
+        for part in parts {
+            match part {
+                Part::Text(t) => value.push_str(&t),
+                Part::Ref(r) => match params.by_name.get(&r.name) {
+                    Some(Ok(Some(p))) if r.secure => {
+                        let _ = p;
+                        known = false;
+                    }
+                    Some(Ok(Some(p))) => match &p.value {
+                        Some(v) => value.push_str(v),
+                        None => {
+                            known = false;
+                            findings.push(
+                                Finding::new(&checks::ssm::rules::SSM_NOT_FOUND, format!("{} is a SecureString, which {{{{resolve:ssm:...}}}} cannot read", r.name))
+                                    .key(&name)
+                                    .region(region)
+                                    .help(format!("write {{{{resolve:ssm-secure:{}}}}} instead", r.name))
+                                    .at(var.value_location()),
+                            );
+                        }
+                    },
+                    Some(Ok(None)) => {
+                        known = false;
+                        findings.push(
+                            Finding::new(&checks::ssm::rules::SSM_NOT_FOUND, format!("SSM parameter {} does not exist in {region}", r.name))
+                                .key(&name)
+                                .region(region)
+                                .help(format!("parameters are per region: create it with aws ssm put-parameter --region {region} --name {} ..., or fix the reference", r.name))
+                                .at(var.value_location()),
+                        );
+                    }
+                    Some(Err(e)) => {
+                        known = false;
+                        failed.insert(r.name.clone(), e.to_string());
+                    }
+                    None => known = false,
+                },
+            }
+        }
+        var.value = known.then_some(value);
+    }
+    if !failed.is_empty() {
+        let reason = failed.values().next().cloned().unwrap_or_default();
+        unverified.push(Unverified { check: format!("{} SSM reference(s) in values", failed.len()), region: Some(region.to_string()), reason });
+    }
+}

@@ -1,0 +1,3 @@
+//! The artifact family. Its rules are declared in `rules.rs`.
+
+pub mod rules;

@@ -1,0 +1,91 @@
+//! The compute family: instance types offered in the region (and in the zones of the
+//! environment's subnets), launch templates and key pairs that exist.
+
+pub mod rules;
+
+use std::collections::BTreeSet;
+
+use crate::checks::{LiveCtx, LiveOut};
+use crate::live::Answers;
+use crate::schema::AwsKind;
+use rules::*;
+
+pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
+    if let Some(answer) = &answers.offerings {
+        match answer {
+            Err(e) => out.unverified("ec2:instance-type", ctx.region, e),
+            Ok(offerings) => {
+                // Zones the environment's subnets are in, when they are known.
+                let zones: BTreeSet<&str> = match &answers.subnets {
+                    Some(Ok(subnets)) => subnets
+                        .iter()
+                        .filter(|s| ctx.of(AwsKind::Subnet).any(|(_, id)| id == s.id))
+                        .filter_map(|s| s.availability_zone.as_deref())
+                        .collect(),
+                    _ => BTreeSet::new(),
+                };
+                for (var, t) in ctx.of(AwsKind::InstanceType) {
+                    let offered: BTreeSet<&str> = offerings.iter().filter(|o| o.instance_type == t).map(|o| o.zone.as_str()).collect();
+                    if offered.is_empty() {
+                        out.findings.push(ctx.finding(
+                            &INSTANCE_TYPE_NOT_OFFERED,
+                            var,
+                            format!("instance type {} is not offered in {}", ctx.show(var, t), ctx.region),
+                            format!("pick a type offered there: aws ec2 describe-instance-type-offerings --region {} --filters Name=instance-type,Values={t}", ctx.region),
+                        ));
+                        continue;
+                    }
+                    let missing: Vec<&str> = zones.iter().copied().filter(|z| !offered.contains(z)).collect();
+                    if !missing.is_empty() {
+                        out.findings.push(ctx.finding(
+                            &INSTANCE_TYPE_NOT_OFFERED,
+                            var,
+                            format!("instance type {} is not offered in {} (zone of the environment's subnets)", ctx.show(var, t), missing.join(", ")),
+                            format!("it is offered in {}; use subnets in those zones or another instance type", offered.into_iter().collect::<Vec<_>>().join(", ")),
+                        ));
+                    } else {
+                        out.resolved.push((var.to_string(), ctx.region.to_string(), t.to_string()));
+                    }
+                }
+            }
+        }
+    }
+
+    if let Some(answer) = &answers.launch_templates {
+        match answer {
+            Err(e) => out.unverified("ec2:launch-template", ctx.region, e),
+            Ok(templates) => {
+                for (var, v) in ctx.of(AwsKind::LaunchTemplate) {
+                    match templates.iter().find(|t| t.id == v || t.name == v) {
+                        Some(t) => out.resolved.push((var.to_string(), ctx.region.to_string(), t.id.clone())),
+                        None => out.findings.push(ctx.finding(
+                            &LAUNCH_TEMPLATE_NOT_FOUND,
+                            var,
+                            format!("launch template {} does not exist in {}", ctx.show(var, v), ctx.region),
+                            format!("launch templates are per region: aws ec2 describe-launch-templates --region {}", ctx.region),
+                        )),
+                    }
+                }
+            }
+        }
+    }
+
+    if let Some(answer) = &answers.key_pairs {
+        match answer {
+            Err(e) => out.unverified("ec2:key-pair", ctx.region, e),
+            Ok(keys) => {
+                for (var, v) in ctx.of(AwsKind::KeyPair) {
+                    match keys.iter().find(|k| k.name == v || k.id.as_deref() == Some(v)) {
+                        Some(k) => out.resolved.push((var.to_string(), ctx.region.to_string(), k.id.clone().unwrap_or_else(|| k.name.clone()))),
+                        None => out.findings.push(ctx.finding(
+                            &KEY_PAIR_NOT_FOUND,
+                            var,
+                            format!("key pair {} does not exist in {}", ctx.show(var, v), ctx.region),
+                            format!("key pairs are per region: import the public key with aws ec2 import-key-pair --region {}", ctx.region),
+                        )),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The env family: reading the variables from their sources (`env-syntax`, `env-duplicate`)
+//! and validating them against the schema (`env-missing`, `env-unknown`, `env-type`,
+//! `env-schema`), including the offline shape of `x-aws` values.
+
+pub mod rules;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use jsonschema::error::ValidationErrorKind;
+use serde_json::{Map, Value};
+
+use crate::config::Config;
+use crate::diag::{ToolError, read_capped};
+use crate::env::dotenv;
+use crate::env::{EnvSet, Origin, Variable};
+use crate::report::{Finding, Location, SourceFile, mask_ranges};
+use crate::schema::{AwsKind, EnvSchema, coerce, resource_names};
+use rules::*;
+
+/// Largest env file read; a bigger one is reported, not parsed.
+pub const MAX_ENV_BYTES: u64 = 64 << 20;
+
+/// Reads one dotenv file into `set`, reporting unparsable lines and duplicates.
+/// A missing or unreadable file is a tool error: the path in preflight.toml is wrong.
+pub fn load_dotenv(cfg: &Config, rel: &str, schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Finding>) -> Result<(), ToolError> {
+    let path = cfg.resolve(rel);
+    let display = display_path(cfg, &path, rel);
+    let bytes = match read_capped(&path, MAX_ENV_BYTES, "env file") {
+        Ok(b) => b,
+        Err(e) if path.is_file() => {
+            // Too large (or unreadable mid-way): the environment is unusable, not the tool.
+            findings.push(Finding::new(&ENV_SYNTAX, e.message().to_string())
+                .help("an env file holds KEY=value lines; check that the path points at the right file")
+                .at(Some(Location { path: display.clone(), line: 1, column: 1, span: None })));
+            return Ok(());
+        }
+        Err(e) => return Err(e.with_help(format!("the `source` of this environment names {rel}; create it or fix the path in {}", cfg.path.display()))),
+    };
+    let parsed = dotenv::parse(&bytes);
+    let text = placeholder_text(&bytes);
+    let loc = |span: dotenv::Span, pos: dotenv::Pos| Location {
+        path: display.clone(),
+        line: pos.line,
+        column: pos.column,
+        span: Some((span.start, span.end)),
+    };
+
+    let mut mask = Vec::new();
+    for e in &parsed.errors {
+        findings.push(Finding::new(&ENV_SYNTAX, e.message.clone())
+            .help("write KEY=value, quote values with spaces or '#' (\"...\" or '...'), and close every quote")
+            .at(Some(loc(e.span, e.pos))));
+        // The unparsable statement may hold a secret (an unclosed quote can run over several
+        // lines): mask the whole statement after its first '=' when its key names a secret.
+        if let Some(range) = secret_tail(&text, e.statement, schema) {
+            mask.push(range);
+        }
+    }
+
+    let mut first_seen: HashMap<&str, u32> = HashMap::new();
+    for entry in &parsed.entries {
+        if schema.is_secret(&entry.key) {
+            if let Some(s) = entry.value_span {
+                mask.push((s.start, s.end));
+            }
+        }
+        if let Some(first) = first_seen.get(entry.key.as_str()) {
+            findings.push(Finding::new(&ENV_DUPLICATE, format!("set again; this value overrides the one on line {first}"))
+                .key(&entry.key)
+                .help("remove one of the two lines: only the last one takes effect, which is easy to miss in review")
+                .at(Some(loc(entry.key_span, entry.key_pos))));
+        } else {
+            first_seen.insert(&entry.key, entry.key_pos.line);
+        }
+        let Some(value) = &entry.value else { continue };
+        set.set(Variable {
+            name: entry.key.clone(),
+            raw: value.clone(),
+            value: None,
+            origin: Origin::File {
+                key: loc(entry.key_span, entry.key_pos),
+                value: entry.value_span.zip(entry.value_pos).map(|(s, p)| loc(s, p)),
+            },
+        });
+    }
+    set.files.push(SourceFile { path: display, text: Arc::from(mask_ranges(&text, &mask)) });
+    Ok(())
+}
+
+/// Reads the schema's variables from preflight's own process environment.
+pub fn load_process(schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Finding>) {
+    for name in schema.properties.keys() {
+        match std::env::var(name) {
+            Ok(value) => set.set(Variable { name: name.clone(), raw: value, value: None, origin: Origin::Process }),
+            Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => findings.push(
+                Finding::new(&ENV_SYNTAX, "the process environment holds a value that is not valid UTF-8")
+                    .key(name)
+                    .help("export the variable as UTF-8 text"),
+            ),
+        }
+    }
+}
+
+/// How a file is named in reports: relative to the config's directory when it is inside it.
+pub fn display_path(cfg: &Config, path: &Path, rel: &str) -> String {
+    if Path::new(rel).is_relative() {
+        return rel.replace('\\', "/");
+    }
+    path.strip_prefix(&cfg.root).map(|p| p.display().to_string()).unwrap_or_else(|_| path.display().to_string())
+}
+
+/// The file's text with each invalid UTF-8 byte replaced by `?`, keeping byte offsets intact.
+fn placeholder_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for _ in chunk.invalid() {
+            out.push('?');
+        }
+    }
+    out
+}
+
+/// For an unparsable statement: the byte range after its first '=' when the text before
+/// the '=' names a secret (or cannot be told apart from one).
+fn secret_tail(text: &str, statement: dotenv::Span, schema: &EnvSchema) -> Option<(usize, usize)> {
+    let start = statement.start.min(text.len());
+    let end = statement.end.clamp(start, text.len());
+    let stmt = text.get(start..end)?;
+    let eq = stmt.find('=')?;
+    let key = stmt[..eq].trim().trim_start_matches("export").trim().trim_matches(|c| c == '\'' || c == '"');
+    if key.is_empty() || schema.is_secret(key) {
+        Some((start + eq + 1, end))
+    } else {
+        None
+    }
+}
+
+/// What validation produced: typed values for the later checks.
+#[derive(Debug, Default)]
+pub struct Validated {
+    /// Variables whose value converted to its type, as JSON.
+    pub typed: BTreeMap<String, Value>,
+    /// Variables with a cloud kind and well-formed names, ready for live lookups.
+    pub resources: Vec<(String, AwsKind, String)>,
+}
+
+/// Validates the environment against the schema. `unknown` names variables whose value could
+/// not be resolved (their value is not judged); `incomplete` means a source could not be read,
+/// so a missing variable is not reported as missing.
+pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, incomplete: bool, findings: &mut Vec<Finding>) -> Validated {
+    let mut out = Validated::default();
+    let mut skip: BTreeSet<String> = unknown.clone();
+    let mut instance = Map::new();
+    for (name, var) in &env.vars {
+        let secret = schema.is_secret(name);
+        let Some(value) = var.value.as_ref() else {
+            skip.insert(name.clone());
+            instance.insert(name.clone(), Value::Null);
+            continue;
+        };
+        let prop = schema.properties.get(name);
+        let typed = match prop {
+            Some(p) => match coerce(value, p.value_type, p.item_type) {
+                Ok(v) => v,
+                Err(ty) => {
+                    let msg = if secret {
+                        format!("the value is not {}", ty.describe())
+                    } else {
+                        format!("{} is not {}", quote(value), ty.describe())
+                    };
+                    findings.push(Finding::new(&ENV_TYPE, msg)
+                        .key(name)
+                        .help(format!("the schema declares {name} as {}; environment values are strings and are converted before validation", ty.describe()))
+                        .at(var.value_location()));
+                    skip.insert(name.clone());
+                    instance.insert(name.clone(), Value::String(value.clone()));
+                    continue;
+                }
+            },
+            None => Value::String(value.clone()),
+        };
+        if let Some(kind) = prop.and_then(|p| p.aws) {
+            for item in resource_names(&typed) {
+                match crate::checks::aws_syntax_problem(kind, &item, secret) {
+                    Some((rule, msg, help)) => findings.push(Finding::new(rule, msg).key(name).help(help).at(var.value_location())),
+                    None => out.resources.push((name.clone(), kind, item)),
+                }
+            }
+        }
+        instance.insert(name.clone(), typed.clone());
+        out.typed.insert(name.clone(), typed);
+    }
+
+    let instance = Value::Object(instance);
+    for err in schema.validator.iter_errors(&instance) {
+        let path: Vec<String> = err.instance_path().iter().map(|s| s.to_string()).collect();
+        let key = path.first().cloned();
+        if key.as_ref().is_some_and(|k| skip.contains(k)) {
+            continue;
+        }
+        match err.kind() {
+            ValidationErrorKind::Required { property } => {
+                let Some(name) = property.as_str() else { continue };
+                if !path.is_empty() {
+                    continue;
+                }
+                if incomplete {
+                    continue;
+                }
+                findings.push(Finding::new(&ENV_MISSING, "required by the schema but not set")
+                    .key(name)
+                    .help(format!("set {name} in this environment's source; the schema {} lists it under `required`", schema.display_path)));
+            }
+            ValidationErrorKind::AdditionalProperties { unexpected } | ValidationErrorKind::UnevaluatedProperties { unexpected } if path.is_empty() => {
+                for name in unexpected {
+                    let var = env.vars.get(name);
+                    findings.push(Finding::new(&ENV_UNKNOWN, "set, but the schema does not allow it")
+                        .key(name)
+                        .help(format!("remove it, fix its spelling, or add it to `properties` in {}", schema.display_path))
+                        .at(var.and_then(|v| v.key_location())));
+                }
+            }
+            kind => {
+                let name = key.clone();
+                let secret = name.as_ref().is_some_and(|n| schema.is_secret(n));
+                let message = if secret { err.masked().to_string() } else { err.to_string() };
+                let keyword = kind.keyword().to_string();
+                let help = match kind {
+                    ValidationErrorKind::Pattern { pattern } => format!("the value must match the pattern `{pattern}`"),
+                    ValidationErrorKind::Enum { options } => format!("allowed values: {options}"),
+                    ValidationErrorKind::Format { format } => format!("the value must be a valid `{format}`"),
+                    _ => format!("see the `{keyword}` constraint in {}", schema.display_path),
+                };
+                let rule = if matches!(kind, ValidationErrorKind::Type { .. }) { &ENV_TYPE } else { &ENV_SCHEMA };
+                let var = name.as_ref().and_then(|n| env.vars.get(n));
+                let mut f = Finding::new(rule, message).help(help).at(var.and_then(|v| v.value_location()));
+                if let Some(n) = name {
+                    f = f.key(n);
+                }
+                findings.push(f);
+            }
+        }
+    }
+    out
+}
+
+fn quote(value: &str) -> String {
+    const MAX: usize = 80;
+    let shown: String = value.chars().take(MAX).collect();
+    let more = if value.chars().count() > MAX { "..." } else { "" };
+    format!("{:?}", format!("{shown}{more}"))
+}

@@ -1,0 +1,151 @@
+//! The check families, one module each, with their rules declared beside them.
+
+pub mod ami;
+pub mod artifact;
+pub mod compute;
+pub mod drift;
+pub mod env;
+pub mod network;
+pub mod ssm;
+
+use crate::aws_ids;
+use crate::env::EnvSet;
+use crate::report::{Finding, Location, Unverified};
+use crate::rules::Rule;
+use crate::schema::AwsKind;
+
+/// What the live judges need to know about the environment.
+pub struct LiveCtx<'a> {
+    pub region: &'a str,
+    pub failover_regions: &'a [String],
+    /// The `vpc` of preflight.toml, with where it is written.
+    pub vpc: Option<(&'a str, Option<Location>)>,
+    /// (variable, kind, value) of every well-formed resource name.
+    pub resources: &'a [(String, AwsKind, String)],
+    pub env: &'a EnvSet,
+    pub is_secret: &'a dyn Fn(&str) -> bool,
+}
+
+impl LiveCtx<'_> {
+    /// The resources of one kind.
+    pub fn of(&self, kind: AwsKind) -> impl Iterator<Item = (&str, &str)> {
+        self.resources.iter().filter(move |(_, k, _)| *k == kind).map(|(n, _, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// How a value is named in a message: quoted, or hidden for a secret variable.
+    pub fn show(&self, var: &str, value: &str) -> String {
+        if (self.is_secret)(var) { "the value".to_string() } else { format!("`{value}`") }
+    }
+
+    /// Where the variable's value is written.
+    pub fn at(&self, var: &str) -> Option<Location> {
+        self.env.vars.get(var).and_then(|v| v.value_location())
+    }
+
+    /// A finding about a variable, located at its value, in the primary region.
+    pub fn finding(&self, rule: &'static Rule, var: &str, message: String, help: String) -> Finding {
+        Finding::new(rule, message).key(var).region(self.region).help(help).at(self.at(var))
+    }
+}
+
+/// What the live judges produce.
+#[derive(Debug, Default)]
+pub struct LiveOut {
+    pub findings: Vec<Finding>,
+    pub unverified: Vec<Unverified>,
+    /// (variable, region, resolved id) for the fingerprint and the lock.
+    pub resolved: Vec<(String, String, String)>,
+}
+
+impl LiveOut {
+    pub fn unverified(&mut self, check: &str, region: &str, e: &crate::cloud::CloudError) {
+        self.unverified.push(Unverified { check: check.to_string(), region: Some(region.to_string()), reason: e.to_string() });
+    }
+}
+
+/// Every rule, in SPEC order: `explain` lists them, the report's SARIF driver describes them.
+pub fn all_rules() -> Vec<&'static Rule> {
+    [env::rules::RULES, ssm::rules::RULES, ami::rules::RULES, network::rules::RULES, compute::rules::RULES, artifact::rules::RULES, drift::rules::RULES]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect()
+}
+
+/// Looks a rule up by id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    all_rules().into_iter().find(|r| r.id == id)
+}
+
+/// The offline shape check of a value naming a cloud resource. A name that cannot be an id
+/// of its kind cannot exist, so it fires the kind's not-found rule even with `--offline`.
+/// Returns (rule, message, help).
+pub fn aws_syntax_problem(kind: AwsKind, value: &str, secret: bool) -> Option<(&'static Rule, String, String)> {
+    let shown = if secret { "the value".to_string() } else { format!("`{value}`") };
+    let (ok, rule, what, help): (bool, &'static Rule, &str, &str) = match kind {
+        AwsKind::Image => (aws_ids::is_id(value, "ami"), &ami::rules::AMI_NOT_FOUND, "an AMI id",
+            "an AMI id is ami- followed by 8 or 17 lowercase hex digits, e.g. ami-0123456789abcdef0"),
+        AwsKind::SecurityGroup => (
+            aws_ids::is_id(value, "sg") || aws_ids::is_group_name(value),
+            &network::rules::SG_NOT_FOUND, "a security group id or name",
+            "a group id is sg- followed by 8 or 17 lowercase hex digits; a name cannot start with sg-"),
+        AwsKind::Subnet => (aws_ids::is_id(value, "subnet"), &network::rules::SUBNET_NOT_FOUND, "a subnet id",
+            "a subnet id is subnet- followed by 8 or 17 lowercase hex digits"),
+        AwsKind::Vpc => (aws_ids::is_id(value, "vpc"), &network::rules::VPC_NOT_FOUND, "a VPC id",
+            "a VPC id is vpc- followed by 8 or 17 lowercase hex digits"),
+        AwsKind::InstanceType => (aws_ids::is_instance_type(value), &compute::rules::INSTANCE_TYPE_NOT_OFFERED, "an instance type",
+            "an instance type looks like t3.micro or m7g.2xlarge"),
+        AwsKind::LaunchTemplate => (
+            aws_ids::is_id(value, "lt") || (aws_ids::is_launch_template_name(value) && !value.starts_with("lt-")),
+            &compute::rules::LAUNCH_TEMPLATE_NOT_FOUND, "a launch template id or name",
+            "a launch template id is lt- followed by 17 hex digits; a name is 3-128 letters, digits and ().-/_"),
+        AwsKind::KeyPair => (aws_ids::is_key_pair_name(value), &compute::rules::KEY_PAIR_NOT_FOUND, "a key pair name",
+            "a key pair name is 1-255 printable ASCII characters"),
+        AwsKind::Parameter => (aws_ids::is_parameter_name(value), &ssm::rules::SSM_NOT_FOUND, "an SSM parameter name",
+            "a parameter name is letters, digits and _.-/ such as /app/prod/db_host"),
+    };
+    if ok {
+        None
+    } else {
+        Some((rule, format!("{shown} is not {what}, so it cannot exist"), help.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SPEC section 3 table, in order: users script against these ids.
+    const SPEC_IDS: &[&str] = &[
+        "env-syntax", "env-missing", "env-unknown", "env-type", "env-schema", "env-duplicate",
+        "ssm-not-found", "ami-not-found", "ami-not-available", "ami-deprecated",
+        "ami-not-in-failover-region", "ami-architecture-mismatch", "sg-not-found", "sg-wrong-vpc",
+        "sg-name-not-id", "subnet-not-found", "subnet-wrong-vpc", "vpc-not-found",
+        "instance-type-not-offered", "launch-template-not-found", "key-pair-not-found",
+        "artifact-unstamped", "artifact-stale", "artifact-dirty", "artifact-untracked",
+        "drift-missing", "drift-extra", "drift-value", "drift-resource", "drift-artifact",
+        "fingerprint-mismatch",
+    ];
+
+    #[test]
+    fn rule_ids_match_the_spec_exactly() {
+        let ids: Vec<&str> = all_rules().iter().map(|r| r.id).collect();
+        assert_eq!(ids, SPEC_IDS);
+    }
+
+    #[test]
+    fn every_rule_is_documented() {
+        for r in all_rules() {
+            for section in ["## What it does", "## Why is this bad?", "## Example", "## How to fix"] {
+                assert!(r.doc.contains(section), "{} lacks {section}", r.id);
+            }
+            assert!(!r.summary.is_empty());
+        }
+    }
+
+    #[test]
+    fn warnings_are_the_two_the_spec_names() {
+        let warnings: Vec<&str> = all_rules().iter().filter(|r| r.severity == crate::rules::Severity::Warning).map(|r| r.id).collect();
+        assert_eq!(warnings, ["env-duplicate", "ami-deprecated"]);
+    }
+}

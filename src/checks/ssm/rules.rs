@@ -1,0 +1,52 @@
+//! Declares the rules of the `ssm` family (SSM Parameter Store references) with their `preflight explain` text.
+
+use crate::rules::{Rule, Severity};
+
+pub static SSM_NOT_FOUND: Rule = Rule {
+    id: "ssm-not-found",
+    family: "ssm",
+    severity: Severity::Error,
+    summary: "A referenced SSM parameter does not exist in the environment's region.",
+    doc: r#"## What it does
+Looks up, in the environment's region, every SSM parameter the environment refers to:
+- a value written `{{resolve:ssm:NAME}}` or `{{resolve:ssm-secure:NAME}}`;
+- the value of a property with `"x-aws": "ssm:parameter"`.
+NAME may be a public alias such as `/aws/service/ami-amazon-linux-latest/...`.
+A parameter the region does not have is reported.
+
+## Why is this bad?
+Parameters are regional. A parameter created in staging's region (`eu-west-1`) does not
+exist in production's (`us-east-1`) until someone creates it there. The deploy then
+resolves nothing: the launch fails, or the application starts without its setting.
+
+## Example
+```
+# deploy/production.env
+LAUNCH_AMI={{resolve:ssm:/app/prod/launch-ami}}
+```
+```
+error[ssm-not-found]: LAUNCH_AMI: SSM parameter /app/prod/launch-ami does not exist in us-east-1
+  --> deploy/production.env:1:12
+```
+
+## How to fix
+Check the name and the region:
+```
+aws ssm get-parameters-by-path --path /app/prod/ --recursive --region us-east-1 --query 'Parameters[].Name'
+```
+Then correct the reference, or create the parameter in that region:
+```
+aws ssm put-parameter --name /app/prod/launch-ami --type String --value ami-0abc1234def567890 --region us-east-1
+```
+For a public alias, list what the region offers, e.g.
+`aws ssm get-parameters-by-path --path /aws/service/ami-amazon-linux-latest --region us-east-1 --query 'Parameters[].Name'`.
+
+## Notes
+- Names are asked with `GetParameters`, ten at a time; a name that comes back under
+  `InvalidParameters` is this finding. AccessDenied, throttling past the deadline or a
+  timeout is never "not found": the check is listed as unverified (exit 3).
+- `ssm-secure` parameters are checked for existence only; they are never decrypted or shown.
+- With `--offline`, no parameter is looked up and this rule does not fire."#,
+};
+
+pub static RULES: &[&Rule] = &[&SSM_NOT_FOUND];

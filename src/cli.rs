@@ -1,0 +1,179 @@
+//! Command-line definitions (SPEC section 2) and dispatch. Every flag can also come from a
+//! `PREFLIGHT_*` environment variable through clap's `env` support, which gives the same
+//! precedence users know from other tools: flag, then variable, then default.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::diag::ToolError;
+use crate::report::{Report, Verdict};
+use crate::{check, config, explain, init, report, schema};
+
+#[derive(Debug, Parser)]
+#[command(name = "preflight", version, about = "Blocks a rollout when the environment about to be deployed is not the one tested, or names cloud resources that do not exist.")]
+pub struct Cli {
+    /// Use this preflight.toml instead of searching the current directory and its parents.
+    #[arg(long, global = true, env = "PREFLIGHT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Run as if started in DIR.
+    #[arg(short = 'C', global = true, env = "PREFLIGHT_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check one environment: schema, SSM references, live resources, artifacts, drift.
+    Check(CheckArgs),
+    /// Print the documentation of a rule (or list every rule).
+    Explain {
+        /// A rule id such as ami-not-found.
+        rule: Option<String>,
+    },
+    /// Write a starter preflight.toml and env.schema.json.
+    Init {
+        /// Infer the schema from this dotenv file.
+        #[arg(long, value_name = "DOTENV")]
+        from: Option<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The environment to check (may be omitted when only one is configured).
+    #[arg(long, env = "PREFLIGHT_ENV", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Do not contact the cloud: check the schema and the shape of resource ids only.
+    #[arg(long, env = "PREFLIGHT_OFFLINE")]
+    pub offline: bool,
+    /// Block with fingerprint-mismatch unless the environment's fingerprint is FP.
+    #[arg(long, env = "PREFLIGHT_EXPECT_FINGERPRINT", value_name = "FP")]
+    pub expect_fingerprint: Option<String>,
+    /// The git revision being deployed (default HEAD).
+    #[arg(long, env = "PREFLIGHT_REV", value_name = "REV")]
+    pub rev: Option<String>,
+    /// Output format.
+    #[arg(long, env = "PREFLIGHT_FORMAT", value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, env = "PREFLIGHT_OUTPUT", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Deadline for the whole run's cloud calls, e.g. 60s, 2m.
+    #[arg(long, env = "PREFLIGHT_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Exit 0 instead of 3 when some check could not complete (the report still lists them).
+    #[arg(long, env = "PREFLIGHT_ALLOW_UNVERIFIED")]
+    pub allow_unverified: bool,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (examples: 60s, 2m, 1500ms)"))?;
+    if d.is_zero() {
+        return Err("the timeout must be longer than zero".into());
+    }
+    Ok(d)
+}
+
+/// Exit codes of SPEC section 2.
+pub mod exit {
+    pub const PASS: u8 = 0;
+    pub const BLOCKED: u8 = 1;
+    pub const TOOL: u8 = 2;
+    pub const UNVERIFIED: u8 = 3;
+}
+
+/// Parses arguments, runs the command, and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::from(exit::TOOL)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, ToolError> {
+    let cwd = std::env::current_dir().map_err(|e| ToolError::new(format!("cannot read the current directory: {e}")))?;
+    let dir = match &cli.dir {
+        Some(d) if d.is_absolute() => d.clone(),
+        Some(d) => cwd.join(d),
+        None => cwd,
+    };
+    if !dir.is_dir() {
+        return Err(ToolError::new(format!("-C {}: not a directory", dir.display())));
+    }
+    match cli.command {
+        Command::Check(args) => run_check(cli.config.as_deref(), &dir, &args),
+        Command::Explain { rule } => explain::run(rule.as_deref()),
+        Command::Init { from } => init::run(&dir, from.as_deref()),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "preflight", &mut std::io::stdout());
+            Ok(exit::PASS)
+        }
+    }
+}
+
+fn run_check(config: Option<&Path>, dir: &Path, args: &CheckArgs) -> Result<u8, ToolError> {
+    let path = config::locate(config, dir)?;
+    let cfg = config::load(&path)?;
+    let env = cfg.environment(args.env.as_deref())?;
+    let schema_path = cfg.resolve(cfg.schema.get_ref());
+    if !schema_path.is_file() {
+        return Err(cfg.error_at(cfg.schema.span(), format!("schema {} does not exist", cfg.schema.get_ref()), "this path"));
+    }
+    let schema = schema::EnvSchema::load(&schema_path, cfg.schema.get_ref())?;
+    let opts = check::Options {
+        offline: args.offline,
+        expect_fingerprint: args.expect_fingerprint.clone(),
+        rev: args.rev.clone(),
+        timeout: args.timeout,
+    };
+    let report = check::check(&cfg, env, &schema, &opts)?;
+    emit(&report, args.format, args.output.as_deref(), dir)?;
+    Ok(match report.verdict() {
+        Verdict::Pass => exit::PASS,
+        Verdict::Blocked => exit::BLOCKED,
+        Verdict::Unverified if args.allow_unverified => exit::PASS,
+        Verdict::Unverified => exit::UNVERIFIED,
+    })
+}
+
+/// Renders the report in the chosen format to stdout or `--output`.
+fn emit(report: &Report, format: Format, output: Option<&Path>, dir: &Path) -> Result<(), ToolError> {
+    let color = output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let text = match format {
+        Format::Human => report::human::render(report, color),
+        Format::Json => report::json::render(report),
+    };
+    match output {
+        Some(p) => {
+            let p = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
+            std::fs::write(&p, text).map_err(|e| ToolError::new(format!("cannot write {}: {e}", p.display())))?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not a failure of the check.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,452 @@
+//! The only module that talks to AWS: the [`Cloud`] trait over aws-sdk-ec2 and aws-sdk-ssm.
+//!
+//! - Credentials, region and endpoint come from the standard aws-config chain, so
+//!   `AWS_ENDPOINT_URL` points it at an emulator with no extra flag.
+//! - The SDK's default has no read timeout (a silent endpoint hangs forever): connect,
+//!   per-attempt and per-operation timeouts are always set, with standard retries.
+//! - Lookups use filters (`image-id`, `group-id`, ...) wherever EC2 has one: real EC2 fails a
+//!   whole `ImageIds=[...]` call when one id is missing, while a filter just leaves it out.
+//! - Only `Describe*` and `Get*` calls; `schemas/iam-policy.json` lists exactly these.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::error::DisplayErrorContext;
+
+use super::{
+    Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Parameters, SecurityGroup, Subnet, Vpc,
+};
+
+/// EC2 filter values per call. EC2 documents up to 200 values for a filter; beyond that a
+/// batch is split, so calls still grow with regions and kinds, not with variables.
+pub const FILTER_CHUNK: usize = 200;
+
+/// Timeouts for every call, derived from the run's deadline.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub operation: Duration,
+    pub max_attempts: u32,
+}
+
+impl Timeouts {
+    /// Sensible bounds inside a run deadline: a dead endpoint is detected in seconds, a
+    /// throttled one is retried with backoff until the deadline.
+    pub fn for_deadline(deadline: Duration) -> Timeouts {
+        Timeouts {
+            connect: deadline.min(Duration::from_secs(3)),
+            attempt: deadline.min(Duration::from_secs(10)),
+            operation: deadline,
+            max_attempts: 8,
+        }
+    }
+}
+
+/// EC2 and SSM clients, one pair per region, built lazily from one shared config.
+pub struct AwsCloud {
+    base: aws_config::SdkConfig,
+    ec2: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
+    ssm: Mutex<HashMap<String, aws_sdk_ssm::Client>>,
+}
+
+impl AwsCloud {
+    pub async fn new(t: Timeouts) -> AwsCloud {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(t.connect)
+            .operation_attempt_timeout(t.attempt)
+            .operation_timeout(t.operation)
+            .build();
+        let retry = RetryConfig::standard()
+            .with_max_attempts(t.max_attempts)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(5));
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(timeouts)
+            .retry_config(retry)
+            .load()
+            .await;
+        AwsCloud { base, ec2: Mutex::new(HashMap::new()), ssm: Mutex::new(HashMap::new()) }
+    }
+
+    fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        let mut map = self.ec2.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(region.to_string())
+            .or_insert_with(|| {
+                let conf = aws_sdk_ec2::config::Builder::from(&self.base)
+                    .region(aws_sdk_ec2::config::Region::new(region.to_string()))
+                    .build();
+                aws_sdk_ec2::Client::from_conf(conf)
+            })
+            .clone()
+    }
+
+    fn ssm(&self, region: &str) -> aws_sdk_ssm::Client {
+        let mut map = self.ssm.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(region.to_string())
+            .or_insert_with(|| {
+                let conf = aws_sdk_ssm::config::Builder::from(&self.base)
+                    .region(aws_sdk_ssm::config::Region::new(region.to_string()))
+                    .build();
+                aws_sdk_ssm::Client::from_conf(conf)
+            })
+            .clone()
+    }
+}
+
+fn filter(name: &str, values: &[String]) -> Filter {
+    Filter::builder().name(name).set_values(Some(values.to_vec())).build()
+}
+
+/// Sorts an SDK error into "could not ask" categories. Never "not found": that is decided
+/// by absence from a successful answer.
+fn classify<E, R>(err: &SdkError<E, R>) -> CloudError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let detail = DisplayErrorContext(err).to_string();
+    match err {
+        SdkError::TimeoutError(_) => CloudError::Timeout(short(&detail)),
+        SdkError::DispatchFailure(d) => {
+            if d.is_timeout() {
+                CloudError::Timeout(short(&detail))
+            } else if detail.contains("credentials") || detail.contains("identity") {
+                CloudError::Denied(short(&detail))
+            } else {
+                CloudError::Unreachable(short(&detail))
+            }
+        }
+        SdkError::ConstructionFailure(_) => {
+            if detail.contains("credentials") || detail.contains("identity") {
+                CloudError::Denied(short(&detail))
+            } else {
+                CloudError::Unreachable(short(&detail))
+            }
+        }
+        _ => {
+            let code = err.code().unwrap_or("Unknown").to_string();
+            let message = err.message().unwrap_or("").to_string();
+            classify_code(&code, &message, &detail)
+        }
+    }
+}
+
+fn classify_code(code: &str, message: &str, detail: &str) -> CloudError {
+    let msg = if message.is_empty() { short(detail) } else { format!("{code}: {message}") };
+    match code {
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthFailure" | "InvalidClientTokenId"
+        | "UnrecognizedClientException" | "ExpiredToken" | "ExpiredTokenException" | "SignatureDoesNotMatch"
+        | "InvalidSignatureException" | "OptInRequired" => CloudError::Denied(msg),
+        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "TooManyRequestsException" => CloudError::Throttled(msg),
+        _ => CloudError::Service { code: code.to_string(), message: if message.is_empty() { short(detail) } else { message.to_string() } },
+    }
+}
+
+fn short(s: &str) -> String {
+    const MAX: usize = 300;
+    if s.len() <= MAX {
+        s.to_string()
+    } else {
+        let mut end = MAX;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}...", &s[..end])
+    }
+}
+
+fn image_of(i: &aws_sdk_ec2::types::Image) -> Image {
+    Image {
+        id: i.image_id().unwrap_or_default().to_string(),
+        name: i.name().map(str::to_string),
+        state: i.state().map(|s| s.as_str().to_string()).unwrap_or_else(|| "unknown".into()),
+        architecture: i.architecture().map(|a| a.as_str().to_string()),
+        root_device_type: i.root_device_type().map(|d| d.as_str().to_string()),
+        owner_id: i.owner_id().map(str::to_string),
+        deprecation_time: i.deprecation_time().map(str::to_string),
+        tags: i.tags().iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string()))).collect(),
+    }
+}
+
+fn group_of(g: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
+    let mut rules = Vec::new();
+    for (dir, perms) in [("in", g.ip_permissions()), ("out", g.ip_permissions_egress())] {
+        for p in perms {
+            let proto = p.ip_protocol().unwrap_or("-1");
+            let ports = match (p.from_port(), p.to_port()) {
+                (Some(a), Some(b)) => format!("{a}-{b}"),
+                _ => "all".into(),
+            };
+            for r in p.ip_ranges() {
+                rules.push(format!("{dir} {proto} {ports} {}", r.cidr_ip().unwrap_or("?")));
+            }
+            for r in p.ipv6_ranges() {
+                rules.push(format!("{dir} {proto} {ports} {}", r.cidr_ipv6().unwrap_or("?")));
+            }
+            for r in p.prefix_list_ids() {
+                rules.push(format!("{dir} {proto} {ports} pl:{}", r.prefix_list_id().unwrap_or("?")));
+            }
+            for r in p.user_id_group_pairs() {
+                let who = r.group_name().or(r.group_id()).unwrap_or("?");
+                rules.push(format!("{dir} {proto} {ports} group:{who}"));
+            }
+        }
+    }
+    rules.sort();
+    rules.dedup();
+    SecurityGroup {
+        id: g.group_id().unwrap_or_default().to_string(),
+        name: g.group_name().unwrap_or_default().to_string(),
+        vpc_id: g.vpc_id().map(str::to_string),
+        rules,
+    }
+}
+
+fn parameter_of(p: &aws_sdk_ssm::types::Parameter) -> Parameter {
+    let kind = p.r#type().map(|t| t.as_str().to_string()).unwrap_or_default();
+    Parameter {
+        name: p.name().unwrap_or_default().to_string(),
+        value: if kind == "SecureString" { None } else { p.value().map(str::to_string) },
+        kind,
+    }
+}
+
+impl Cloud for AwsCloud {
+    async fn images(&self, region: &str, ids: &[String]) -> Result<Vec<Image>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        for chunk in ids.chunks(FILTER_CHUNK) {
+            let mut pages = client
+                .describe_images()
+                .filters(filter("image-id", chunk))
+                .include_deprecated(true)
+                .include_disabled(true)
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = pages.next().await {
+                out.push(image_of(&item.map_err(|e| classify(&e))?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn images_by_name(&self, region: &str, names: &[String]) -> Result<Vec<Image>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        for chunk in names.chunks(FILTER_CHUNK) {
+            let mut pages = client
+                .describe_images()
+                .filters(filter("name", chunk))
+                .include_deprecated(true)
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = pages.next().await {
+                out.push(image_of(&item.map_err(|e| classify(&e))?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn security_groups(&self, region: &str, ids: &[String]) -> Result<Vec<SecurityGroup>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        for chunk in ids.chunks(FILTER_CHUNK) {
+            let mut pages = client.describe_security_groups().filters(filter("group-id", chunk)).into_paginator().items().send();
+            while let Some(item) = pages.next().await {
+                out.push(group_of(&item.map_err(|e| classify(&e))?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn security_groups_by_name(&self, region: &str, names: &[String]) -> Result<Vec<SecurityGroup>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        for chunk in names.chunks(FILTER_CHUNK) {
+            let mut pages = client.describe_security_groups().filters(filter("group-name", chunk)).into_paginator().items().send();
+            while let Some(item) = pages.next().await {
+                out.push(group_of(&item.map_err(|e| classify(&e))?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn subnets(&self, region: &str, ids: &[String]) -> Result<Vec<Subnet>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        for chunk in ids.chunks(FILTER_CHUNK) {
+            let mut pages = client.describe_subnets().filters(filter("subnet-id", chunk)).into_paginator().items().send();
+            while let Some(item) = pages.next().await {
+                let s = item.map_err(|e| classify(&e))?;
+                out.push(Subnet {
+                    id: s.subnet_id().unwrap_or_default().to_string(),
+                    vpc_id: s.vpc_id().map(str::to_string),
+                    availability_zone: s.availability_zone().map(str::to_string),
+                    public: s.map_public_ip_on_launch().unwrap_or(false),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn vpcs(&self, region: &str, ids: &[String]) -> Result<Vec<Vpc>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        for chunk in ids.chunks(FILTER_CHUNK) {
+            let mut pages = client.describe_vpcs().filters(filter("vpc-id", chunk)).into_paginator().items().send();
+            while let Some(item) = pages.next().await {
+                let v = item.map_err(|e| classify(&e))?;
+                out.push(Vpc { id: v.vpc_id().unwrap_or_default().to_string() });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn offerings(&self, region: &str, types: &[String]) -> Result<Vec<Offering>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        for chunk in types.chunks(FILTER_CHUNK) {
+            let mut pages = client
+                .describe_instance_type_offerings()
+                .location_type(aws_sdk_ec2::types::LocationType::AvailabilityZone)
+                .filters(filter("instance-type", chunk))
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = pages.next().await {
+                let o = item.map_err(|e| classify(&e))?;
+                out.push(Offering {
+                    instance_type: o.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                    zone: o.location().unwrap_or_default().to_string(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn instance_types(&self, region: &str, types: &[String]) -> Result<Vec<InstanceType>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        for chunk in types.chunks(FILTER_CHUNK) {
+            let mut pages = client.describe_instance_types().filters(filter("instance-type", chunk)).into_paginator().items().send();
+            while let Some(item) = pages.next().await {
+                let t = item.map_err(|e| classify(&e))?;
+                out.push(InstanceType {
+                    name: t.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                    architectures: t
+                        .processor_info()
+                        .map(|p| p.supported_architectures().iter().map(|a| a.as_str().to_string()).collect())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn launch_templates(&self, region: &str, ids: &[String], names: &[String]) -> Result<Vec<LaunchTemplate>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        let of = |t: &aws_sdk_ec2::types::LaunchTemplate| LaunchTemplate {
+            id: t.launch_template_id().unwrap_or_default().to_string(),
+            name: t.launch_template_name().unwrap_or_default().to_string(),
+        };
+        for chunk in names.chunks(FILTER_CHUNK) {
+            let mut pages = client.describe_launch_templates().filters(filter("launch-template-name", chunk)).into_paginator().items().send();
+            while let Some(item) = pages.next().await {
+                out.push(of(&item.map_err(|e| classify(&e))?));
+            }
+        }
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        // EC2 has no id filter for launch templates, and rejects the whole call when one id is
+        // missing: ask for all at once, and only on NotFound ask one by one to learn which.
+        let all = client.describe_launch_templates().set_launch_template_ids(Some(ids.to_vec())).send().await;
+        match all {
+            Ok(r) => out.extend(r.launch_templates().iter().map(of)),
+            Err(e) if e.code().is_some_and(|c| c.contains("NotFound")) => {
+                for id in ids {
+                    match client.describe_launch_templates().launch_template_ids(id).send().await {
+                        Ok(r) => out.extend(r.launch_templates().iter().map(of)),
+                        Err(e) if e.code().is_some_and(|c| c.contains("NotFound") || c.contains("Malformed")) => {}
+                        Err(e) => return Err(classify(&e)),
+                    }
+                }
+            }
+            Err(e) => return Err(classify(&e)),
+        }
+        Ok(out)
+    }
+
+    async fn key_pairs(&self, region: &str, names: &[String]) -> Result<Vec<KeyPair>, CloudError> {
+        let client = self.ec2(region);
+        let mut out = Vec::new();
+        for chunk in names.chunks(FILTER_CHUNK) {
+            let r = client.describe_key_pairs().filters(filter("key-name", chunk)).send().await.map_err(|e| classify(&e))?;
+            out.extend(r.key_pairs().iter().map(|k| KeyPair {
+                id: k.key_pair_id().map(str::to_string),
+                name: k.key_name().unwrap_or_default().to_string(),
+            }));
+        }
+        Ok(out)
+    }
+
+    async fn parameters(&self, region: &str, names: &[String]) -> Result<Parameters, CloudError> {
+        let r = self
+            .ssm(region)
+            .get_parameters()
+            .set_names(Some(names.to_vec()))
+            .with_decryption(false)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(Parameters { found: r.parameters().iter().map(parameter_of).collect(), invalid: r.invalid_parameters().to_vec() })
+    }
+
+    async fn parameters_by_path(&self, region: &str, path: &str) -> Result<Vec<Parameter>, CloudError> {
+        let mut pages = self
+            .ssm(region)
+            .get_parameters_by_path()
+            .path(path)
+            .recursive(true)
+            .with_decryption(false)
+            .max_results(10)
+            .into_paginator()
+            .send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            out.extend(page.map_err(|e| classify(&e))?.parameters().iter().map(parameter_of));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_sorted_into_kinds() {
+        assert!(matches!(classify_code("UnauthorizedOperation", "no", ""), CloudError::Denied(_)));
+        assert!(matches!(classify_code("AccessDeniedException", "no", ""), CloudError::Denied(_)));
+        assert!(matches!(classify_code("RequestLimitExceeded", "slow down", ""), CloudError::Throttled(_)));
+        assert!(matches!(classify_code("ThrottlingException", "slow down", ""), CloudError::Throttled(_)));
+        assert!(matches!(classify_code("InternalError", "boom", ""), CloudError::Service { .. }));
+    }
+
+    #[test]
+    fn timeouts_fit_inside_the_deadline() {
+        let t = Timeouts::for_deadline(Duration::from_secs(2));
+        assert!(t.connect <= Duration::from_secs(2) && t.attempt <= Duration::from_secs(2));
+        assert_eq!(t.operation, Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,141 @@
+//! The cloud, as the checks see it: a small trait that answers in domain terms (which of these
+//! images exist and what are they), never in SDK types. `aws.rs` is the only module that
+//! imports the AWS SDK; unit tests use a fake built from plain data.
+//!
+//! Every method takes one region and a batch; the caller (`crate::live`) does the batching,
+//! deduplication, concurrency and the run's deadline. "Not in the answer" means "does not
+//! exist"; any error means "could not ask", which is never a finding, only unverified.
+
+pub mod aws;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An image as DescribeImages reports it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Image {
+    pub id: String,
+    pub name: Option<String>,
+    pub state: String,
+    pub architecture: Option<String>,
+    pub root_device_type: Option<String>,
+    pub owner_id: Option<String>,
+    /// ISO 8601, as EC2 gives it.
+    pub deprecation_time: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub vpc_id: Option<String>,
+    /// Normalised rules (`in tcp 443-443 from 0.0.0.0/0`), sorted; referenced groups by name.
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Subnet {
+    pub id: String,
+    pub vpc_id: Option<String>,
+    pub availability_zone: Option<String>,
+    pub public: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vpc {
+    pub id: String,
+}
+
+/// Where an instance type is offered: one availability zone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Offering {
+    pub instance_type: String,
+    pub zone: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceType {
+    pub name: String,
+    pub architectures: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LaunchTemplate {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyPair {
+    pub id: Option<String>,
+    pub name: String,
+}
+
+/// A parameter. `value` is `None` for a SecureString: preflight never decrypts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    pub kind: String,
+    pub value: Option<String>,
+}
+
+/// The answer to GetParameters: what exists, and which requested names do not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parameters {
+    pub found: Vec<Parameter>,
+    pub invalid: Vec<String>,
+}
+
+/// Why a lookup could not complete. Each becomes an `unverified` entry (exit 3), never a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloudError {
+    /// Credentials missing, expired, or the call was not authorised.
+    Denied(String),
+    /// Throttled past the retries and the deadline.
+    Throttled(String),
+    /// The run's deadline, or a per-attempt timeout, ran out.
+    Timeout(String),
+    /// The endpoint could not be reached (refused, DNS, TLS, connection reset).
+    Unreachable(String),
+    /// Any other error the service answered with.
+    Service { code: String, message: String },
+}
+
+impl fmt::Display for CloudError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloudError::Denied(m) => write!(f, "access denied or no usable credentials: {m}"),
+            CloudError::Throttled(m) => write!(f, "throttled past the retries: {m}"),
+            CloudError::Timeout(m) => write!(f, "timed out: {m}"),
+            CloudError::Unreachable(m) => write!(f, "endpoint unreachable: {m}"),
+            CloudError::Service { code, message } => write!(f, "{code}: {message}"),
+        }
+    }
+}
+
+/// Read-only lookups in one region. Implementations must only call `Describe*`/`Get*`.
+#[allow(async_fn_in_trait)]
+pub trait Cloud: Sync {
+    /// Images with these ids (visible to the caller), including deprecated and disabled ones.
+    async fn images(&self, region: &str, ids: &[String]) -> Result<Vec<Image>, CloudError>;
+    /// Images with these exact names (for failover regions).
+    async fn images_by_name(&self, region: &str, names: &[String]) -> Result<Vec<Image>, CloudError>;
+    async fn security_groups(&self, region: &str, ids: &[String]) -> Result<Vec<SecurityGroup>, CloudError>;
+    /// Groups with these names, in any VPC of the region.
+    async fn security_groups_by_name(&self, region: &str, names: &[String]) -> Result<Vec<SecurityGroup>, CloudError>;
+    async fn subnets(&self, region: &str, ids: &[String]) -> Result<Vec<Subnet>, CloudError>;
+    async fn vpcs(&self, region: &str, ids: &[String]) -> Result<Vec<Vpc>, CloudError>;
+    /// The zones of the region where each of these types is offered.
+    async fn offerings(&self, region: &str, types: &[String]) -> Result<Vec<Offering>, CloudError>;
+    /// Supported architectures of these types.
+    async fn instance_types(&self, region: &str, types: &[String]) -> Result<Vec<InstanceType>, CloudError>;
+    /// Launch templates by id and by name. Ids are asked for by parameter, which real EC2
+    /// rejects whole when one is missing; the implementation handles that.
+    async fn launch_templates(&self, region: &str, ids: &[String], names: &[String]) -> Result<Vec<LaunchTemplate>, CloudError>;
+    async fn key_pairs(&self, region: &str, names: &[String]) -> Result<Vec<KeyPair>, CloudError>;
+    /// At most 10 names (the API's limit).
+    async fn parameters(&self, region: &str, names: &[String]) -> Result<Parameters, CloudError>;
+    /// Every parameter under `path`, recursively.
+    async fn parameters_by_path(&self, region: &str, path: &str) -> Result<Vec<Parameter>, CloudError>;
+}

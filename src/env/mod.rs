@@ -1,0 +1,98 @@
+//! The environment about to be deployed: variables gathered from the configured sources
+//! (dotenv files, an SSM path, the process environment), layered in order, each remembering
+//! where it came from so a finding can point at the line.
+
+pub mod dotenv;
+pub mod reference;
+
+use std::collections::BTreeMap;
+
+use crate::report::{Location, SourceFile};
+
+/// Names containing these (any case) are secrets even without `writeOnly` (SPEC section 1).
+const SECRET_MARKERS: &[&str] = &["PASSWORD", "SECRET", "TOKEN", "PRIVATE_KEY", "API_KEY", "CREDENTIAL"];
+
+/// True when a variable name looks like it holds a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_MARKERS.iter().any(|m| upper.contains(m))
+}
+
+/// One variable as it will be deployed.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    /// The value as written in its source (before `{{resolve:...}}` resolution).
+    pub raw: String,
+    /// The value after resolving references; `None` while unresolved or when it cannot be
+    /// known (an `ssm-secure` reference is never decrypted).
+    pub value: Option<String>,
+    pub origin: Origin,
+}
+
+/// Where a variable's value came from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// A dotenv file: the location of the key and of the value.
+    File { key: Location, value: Option<Location> },
+    /// A parameter read by an `ssm_path` source.
+    Ssm { parameter: String, region: String },
+    /// The preflight process's own environment.
+    Process,
+}
+
+impl Variable {
+    /// The best place to point at for a finding about this variable's value.
+    pub fn value_location(&self) -> Option<Location> {
+        match &self.origin {
+            Origin::File { key, value } => Some(value.clone().unwrap_or_else(|| key.clone())),
+            _ => None,
+        }
+    }
+
+    /// The place to point at for a finding about the variable's name.
+    pub fn key_location(&self) -> Option<Location> {
+        match &self.origin {
+            Origin::File { key, .. } => Some(key.clone()),
+            _ => None,
+        }
+    }
+
+    /// Describes where the variable came from when there is no file location.
+    pub fn origin_label(&self) -> String {
+        match &self.origin {
+            Origin::File { key, .. } => format!("{}:{}", key.path, key.line),
+            Origin::Ssm { parameter, region } => format!("SSM parameter {parameter} ({region})"),
+            Origin::Process => "the process environment".to_string(),
+        }
+    }
+}
+
+/// All variables of one environment plus the texts of the files they were read from.
+#[derive(Debug, Default)]
+pub struct EnvSet {
+    pub vars: BTreeMap<String, Variable>,
+    pub files: Vec<SourceFile>,
+}
+
+impl EnvSet {
+    /// Adds (or overrides) a variable: a later source wins over an earlier one.
+    pub fn set(&mut self, var: Variable) {
+        self.vars.insert(var.name.clone(), var);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for s in ["DB_PASSWORD", "db_password", "GITHUB_TOKEN", "client_secret", "SSH_PRIVATE_KEY", "STRIPE_API_KEY", "AWS_CREDENTIALS"] {
+            assert!(is_secret_name(s), "{s}");
+        }
+        for s in ["LAUNCH_AMI", "PASSWD", "TOKENIZER_X"] {
+            assert_eq!(is_secret_name(s), s.contains("TOKEN"), "{s}");
+        }
+    }
+}

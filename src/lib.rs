@@ -1,0 +1,22 @@
+//! preflight: blocks a blue/green rollout when the environment about to be deployed is not the
+//! one that was tested, or refers to cloud resources that do not exist.
+//!
+//! `main.rs` only calls [`cli::main`]; everything else is here so tests and fuzz targets can
+//! reach the parsers directly.
+
+pub mod aws_ids;
+pub mod check;
+pub mod checks;
+pub mod cli;
+pub mod cloud;
+pub mod config;
+pub mod diag;
+pub mod env;
+pub mod explain;
+pub mod fingerprint;
+pub mod git;
+pub mod init;
+pub mod live;
+pub mod report;
+pub mod rules;
+pub mod schema;

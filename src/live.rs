@@ -1,0 +1,263 @@
+//! Live lookups, batched (SPEC section 5): per region and resource kind one call for all ids
+//! (split only at the API's own limits), SSM GetParameters ten names at a time, identical
+//! lookups once, regions and kinds concurrently, every call bounded by the run's deadline.
+//!
+//! This module only asks; the check families judge the answers.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use futures::future::join_all;
+use tokio::time::Instant;
+
+use crate::cloud::{
+    Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, SecurityGroup, Subnet, Vpc,
+};
+use crate::schema::AwsKind;
+
+/// SSM GetParameters accepts at most ten names per call.
+pub const SSM_BATCH: usize = 10;
+
+/// A lookup's outcome: the answer, or why it could not be had.
+pub type Answer<T> = Result<T, CloudError>;
+
+/// Counts lookups for the progress indicator (a spinner on stderr, only on a terminal).
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub started: AtomicUsize,
+    pub done: AtomicUsize,
+    pub bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    /// A spinner when stderr is a terminal and NO_COLOR is not set; otherwise silent.
+    pub fn for_terminal() -> Progress {
+        use std::io::IsTerminal;
+        let quiet = !std::io::stderr().is_terminal() || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let bar = (!quiet).then(|| {
+            let pb = indicatif::ProgressBar::new_spinner();
+            pb.enable_steady_tick(std::time::Duration::from_millis(100));
+            pb
+        });
+        Progress { bar, ..Default::default() }
+    }
+
+    pub fn phase(&self, what: &str) {
+        if let Some(pb) = &self.bar {
+            pb.set_message(what.to_string());
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(pb) = &self.bar {
+            let (d, s) = (self.done.load(Ordering::Relaxed), self.started.load(Ordering::Relaxed));
+            pb.set_prefix(format!("{d}/{s} lookups"));
+            pb.set_message(format!("{d}/{s} lookups answered"));
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(pb) = &self.bar {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+/// Runs `fut` unless the deadline has passed first.
+async fn bounded<T>(deadline: Instant, progress: &Progress, what: &str, fut: impl Future<Output = Answer<T>>) -> Answer<T> {
+    progress.started.fetch_add(1, Ordering::Relaxed);
+    progress.tick();
+    let out = match tokio::time::timeout_at(deadline, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(CloudError::Timeout(format!("{what}: the run's deadline (--timeout) passed before an answer"))),
+    };
+    progress.done.fetch_add(1, Ordering::Relaxed);
+    progress.tick();
+    out
+}
+
+/// Every parameter under an SSM path, bounded by the deadline.
+pub async fn parameters_by_path<C: Cloud>(cloud: &C, region: &str, path: &str, deadline: Instant, progress: &Progress) -> Answer<Vec<Parameter>> {
+    bounded(deadline, progress, "ssm:GetParametersByPath", cloud.parameters_by_path(region, path)).await
+}
+
+/// Every parameter looked up, by the name asked for (with any `:version` selector).
+#[derive(Debug, Default)]
+pub struct ParameterAnswers {
+    /// name -> Ok(Some) found, Ok(None) does not exist, Err could not ask.
+    pub by_name: BTreeMap<String, Answer<Option<Parameter>>>,
+}
+
+/// Looks parameters up ten at a time, all batches concurrently; names already in `cache` are
+/// not asked again.
+pub async fn parameters<C: Cloud>(cloud: &C, region: &str, names: &BTreeSet<String>, cache: &mut ParameterAnswers, deadline: Instant, progress: &Progress) {
+    let todo: Vec<String> = names.iter().filter(|n| !cache.by_name.contains_key(*n)).cloned().collect();
+    let batches: Vec<Vec<String>> = todo.chunks(SSM_BATCH).map(|c| c.to_vec()).collect();
+    let results = join_all(batches.iter().map(|batch| bounded(deadline, progress, "ssm:GetParameters", cloud.parameters(region, batch)))).await;
+    for (batch, result) in batches.into_iter().zip(results) {
+        match result {
+            Ok(answer) => {
+                for name in batch {
+                    let base = name.split_once(':').map_or(name.as_str(), |(b, _)| b);
+                    let found = if answer.invalid.iter().any(|i| i == &name) {
+                        None
+                    } else {
+                        answer.found.iter().find(|p| p.name == name || p.name == base).cloned()
+                    };
+                    cache.by_name.insert(name, Ok(found));
+                }
+            }
+            Err(e) => {
+                for name in batch {
+                    cache.by_name.insert(name, Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Everything phase two asks EC2 (and SSM for `ssm:parameter` values) in one region.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub region: String,
+    pub failover_regions: Vec<String>,
+    pub images: BTreeSet<String>,
+    pub group_ids: BTreeSet<String>,
+    pub group_names: BTreeSet<String>,
+    pub subnets: BTreeSet<String>,
+    pub vpcs: BTreeSet<String>,
+    pub instance_types: BTreeSet<String>,
+    pub launch_template_ids: BTreeSet<String>,
+    pub launch_template_names: BTreeSet<String>,
+    pub key_pairs: BTreeSet<String>,
+    pub parameters: BTreeSet<String>,
+}
+
+impl Plan {
+    /// Sorts each resource value into the lookup that answers it.
+    pub fn add(&mut self, kind: AwsKind, value: &str) {
+        let v = value.to_string();
+        match kind {
+            AwsKind::Image => self.images.insert(v),
+            AwsKind::SecurityGroup if value.starts_with("sg-") => self.group_ids.insert(v),
+            AwsKind::SecurityGroup => self.group_names.insert(v),
+            AwsKind::Subnet => self.subnets.insert(v),
+            AwsKind::Vpc => self.vpcs.insert(v),
+            AwsKind::InstanceType => self.instance_types.insert(v),
+            AwsKind::LaunchTemplate if crate::aws_ids::is_id(value, "lt") => self.launch_template_ids.insert(v),
+            AwsKind::LaunchTemplate => self.launch_template_names.insert(v),
+            AwsKind::KeyPair => self.key_pairs.insert(v),
+            AwsKind::Parameter => self.parameters.insert(v),
+        };
+    }
+}
+
+/// The answers, by kind. `None`: not asked (nothing of that kind in the environment).
+#[derive(Debug, Default)]
+pub struct Answers {
+    pub images: Option<Answer<Vec<Image>>>,
+    /// Failover region -> images with the primary images' names.
+    pub failover_images: BTreeMap<String, Answer<Vec<Image>>>,
+    pub groups_by_id: Option<Answer<Vec<SecurityGroup>>>,
+    pub groups_by_name: Option<Answer<Vec<SecurityGroup>>>,
+    pub subnets: Option<Answer<Vec<Subnet>>>,
+    pub vpcs: Option<Answer<Vec<Vpc>>>,
+    pub offerings: Option<Answer<Vec<Offering>>>,
+    pub instance_types: Option<Answer<Vec<InstanceType>>>,
+    pub launch_templates: Option<Answer<Vec<LaunchTemplate>>>,
+    pub key_pairs: Option<Answer<Vec<KeyPair>>>,
+}
+
+fn list(set: &BTreeSet<String>) -> Vec<String> {
+    set.iter().cloned().collect()
+}
+
+/// Asks every lookup of the plan concurrently. Each kind is one batch (paginated); failover
+/// regions are asked for the primary images' names as soon as those are known.
+pub async fn run<C: Cloud>(cloud: &C, plan: &Plan, params: &mut ParameterAnswers, deadline: Instant, progress: &Progress) -> Answers {
+    let r = plan.region.as_str();
+    let p = progress;
+    let opt = |set: &BTreeSet<String>| if set.is_empty() { None } else { Some(list(set)) };
+
+    let images = async {
+        let Some(ids) = opt(&plan.images) else { return (None, BTreeMap::new()) };
+        let primary = bounded(deadline, p, "ec2:DescribeImages", cloud.images(r, &ids)).await;
+        let mut failover = BTreeMap::new();
+        if let Ok(found) = &primary {
+            let names: BTreeSet<String> = found.iter().filter_map(|i| i.name.clone()).collect();
+            if !names.is_empty() && !plan.failover_regions.is_empty() {
+                let names = list(&names);
+                let answers = join_all(plan.failover_regions.iter().map(|fr| {
+                    bounded(deadline, p, "ec2:DescribeImages", cloud.images_by_name(fr, &names))
+                }))
+                .await;
+                failover = plan.failover_regions.iter().cloned().zip(answers).collect();
+            }
+        } else if let Err(e) = &primary {
+            for fr in &plan.failover_regions {
+                failover.insert(fr.clone(), Err(e.clone()));
+            }
+        }
+        (Some(primary), failover)
+    };
+    let maybe = |set: &BTreeSet<String>| opt(set);
+    let groups_by_id = async {
+        match maybe(&plan.group_ids) {
+            Some(ids) => Some(bounded(deadline, p, "ec2:DescribeSecurityGroups", cloud.security_groups(r, &ids)).await),
+            None => None,
+        }
+    };
+    let groups_by_name = async {
+        match maybe(&plan.group_names) {
+            Some(n) => Some(bounded(deadline, p, "ec2:DescribeSecurityGroups", cloud.security_groups_by_name(r, &n)).await),
+            None => None,
+        }
+    };
+    let subnets = async {
+        match maybe(&plan.subnets) {
+            Some(ids) => Some(bounded(deadline, p, "ec2:DescribeSubnets", cloud.subnets(r, &ids)).await),
+            None => None,
+        }
+    };
+    let vpcs = async {
+        match maybe(&plan.vpcs) {
+            Some(ids) => Some(bounded(deadline, p, "ec2:DescribeVpcs", cloud.vpcs(r, &ids)).await),
+            None => None,
+        }
+    };
+    let offerings = async {
+        match maybe(&plan.instance_types) {
+            Some(t) => Some(bounded(deadline, p, "ec2:DescribeInstanceTypeOfferings", cloud.offerings(r, &t)).await),
+            None => None,
+        }
+    };
+    // Architectures matter only when there are images to compare with.
+    let instance_types = async {
+        match maybe(&plan.instance_types) {
+            Some(t) if !plan.images.is_empty() => Some(bounded(deadline, p, "ec2:DescribeInstanceTypes", cloud.instance_types(r, &t)).await),
+            _ => None,
+        }
+    };
+    let launch_templates = async {
+        if plan.launch_template_ids.is_empty() && plan.launch_template_names.is_empty() {
+            return None;
+        }
+        let (ids, names) = (list(&plan.launch_template_ids), list(&plan.launch_template_names));
+        Some(bounded(deadline, p, "ec2:DescribeLaunchTemplates", cloud.launch_templates(r, &ids, &names)).await)
+    };
+    let key_pairs = async {
+        match maybe(&plan.key_pairs) {
+            Some(n) => Some(bounded(deadline, p, "ec2:DescribeKeyPairs", cloud.key_pairs(r, &n)).await),
+            None => None,
+        }
+    };
+    let mut ssm_cache = std::mem::take(params);
+    let ssm = async {
+        parameters(cloud, r, &plan.parameters, &mut ssm_cache, deadline, p).await;
+    };
+    let ((images, failover_images), groups_by_id, groups_by_name, subnets, vpcs, offerings, instance_types, launch_templates, key_pairs, ()) =
+        tokio::join!(images, groups_by_id, groups_by_name, subnets, vpcs, offerings, instance_types, launch_templates, key_pairs, ssm);
+    *params = ssm_cache;
+    Answers { images, failover_images, groups_by_id, groups_by_name, subnets, vpcs, offerings, instance_types, launch_templates, key_pairs }
+}

@@ -1,0 +1,55 @@
+//! `--format json`: the report exactly as SPEC section 2 shows it. Field names and order are a
+//! contract scripts depend on; `schemas/report.schema.json` describes it.
+
+use serde::Serialize;
+
+use super::{Checked, Location, Report, Unverified};
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    preflight: u32,
+    environment: &'a str,
+    verdict: &'static str,
+    fingerprint: &'a str,
+    findings: Vec<JsonFinding<'a>>,
+    unverified: &'a [Unverified],
+    checked: &'a Checked,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    severity: &'static str,
+    key: Option<&'a str>,
+    region: Option<&'a str>,
+    message: &'a str,
+    help: &'a str,
+    location: Option<&'a Location>,
+}
+
+pub fn render(report: &Report) -> String {
+    let out = JsonReport {
+        preflight: 1,
+        environment: &report.environment,
+        verdict: report.verdict().as_str(),
+        fingerprint: &report.fingerprint,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule: f.rule.id,
+                severity: f.severity.as_str(),
+                key: f.key.as_deref(),
+                region: f.region.as_deref(),
+                message: &f.message,
+                help: &f.help,
+                location: f.location.as_ref(),
+            })
+            .collect(),
+        unverified: &report.unverified,
+        checked: &report.checked,
+    };
+    let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

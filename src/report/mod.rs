@@ -1,0 +1,197 @@
+//! The one findings model every output format renders: findings, what could not be verified,
+//! what was checked, the verdict and the fingerprint. Renderers never see a secret value:
+//! [`Report::redact`] runs before any of them, and source texts are masked when loaded.
+
+pub mod human;
+pub mod json;
+
+use serde::Serialize;
+
+use crate::rules::{Rule, Severity};
+
+/// A place in a file the user wrote (an env file, preflight.toml).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    /// Byte range in the file, for underlining in the human report.
+    #[serde(skip)]
+    pub span: Option<(usize, usize)>,
+}
+
+/// The text of a file findings point into, with secret values already masked.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: std::sync::Arc<str>,
+}
+
+/// One problem found.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub key: Option<String>,
+    pub region: Option<String>,
+    pub message: String,
+    pub help: String,
+    pub location: Option<Location>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static Rule, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity,
+            key: None,
+            region: None,
+            message: message.into(),
+            help: String::new(),
+            location: None,
+        }
+    }
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+    pub fn at(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+}
+
+/// A check that could not complete (cloud unreachable, timeout, denied, --offline for values).
+#[derive(Debug, Clone, Serialize)]
+pub struct Unverified {
+    pub check: String,
+    pub region: Option<String>,
+    pub reason: String,
+}
+
+/// How many things of each kind were checked.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Checked {
+    pub variables: usize,
+    pub images: usize,
+    pub security_groups: usize,
+    pub subnets: usize,
+    pub vpcs: usize,
+    pub instance_types: usize,
+    pub launch_templates: usize,
+    pub key_pairs: usize,
+    pub parameters: usize,
+    pub artifacts: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Blocked,
+    Unverified,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Blocked => "blocked",
+            Verdict::Unverified => "unverified",
+        }
+    }
+}
+
+/// Everything one `check` found, ready to render.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub environment: String,
+    pub fingerprint: String,
+    pub findings: Vec<Finding>,
+    pub unverified: Vec<Unverified>,
+    pub checked: Checked,
+    /// Masked texts of the files findings point into.
+    pub sources: Vec<SourceFile>,
+    /// Lines for the human report only (e.g. "live checks skipped: --offline").
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn verdict(&self) -> Verdict {
+        if self.findings.iter().any(|f| f.severity == Severity::Error) {
+            Verdict::Blocked
+        } else if !self.unverified.is_empty() {
+            Verdict::Unverified
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+
+    /// Orders findings by file position, then rule, so every format lists them alike.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            let la = a.location.as_ref().map(|l| (l.path.clone(), l.line, l.column));
+            let lb = b.location.as_ref().map(|l| (l.path.clone(), l.line, l.column));
+            (la.is_none(), la, a.rule.id, &a.key, &a.region, &a.message)
+                .cmp(&(lb.is_none(), lb, b.rule.id, &b.key, &b.region, &b.message))
+        });
+        self.findings.dedup_by(|a, b| {
+            a.rule.id == b.rule.id && a.key == b.key && a.region == b.region && a.message == b.message
+        });
+    }
+
+    /// Replaces every occurrence of a secret value in the report's strings. Messages are
+    /// written not to quote secrets; this is the second line of defence.
+    pub fn redact(&mut self, secrets: &[String]) {
+        let secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+        if secrets.is_empty() {
+            return;
+        }
+        let scrub = |s: &mut String| {
+            for secret in &secrets {
+                if s.contains(secret.as_str()) {
+                    *s = s.replace(secret.as_str(), "********");
+                }
+            }
+        };
+        for f in &mut self.findings {
+            scrub(&mut f.message);
+            scrub(&mut f.help);
+        }
+        for u in &mut self.unverified {
+            scrub(&mut u.reason);
+            scrub(&mut u.check);
+        }
+        for n in &mut self.notes {
+            scrub(n);
+        }
+    }
+}
+
+/// Masks byte ranges of a text (secret values), keeping line breaks so positions still hold.
+pub fn mask_ranges(text: &str, ranges: &[(usize, usize)]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for &(start, end) in ranges {
+        let end = end.min(bytes.len());
+        for b in bytes.iter_mut().take(end).skip(start) {
+            if *b != b'\n' && *b != b'\r' {
+                *b = b'*';
+            }
+        }
+    }
+    // Masking whole UTF-8 sequences with ASCII keeps the text valid; a range that split a
+    // character would not, so fall back to a lossy conversion rather than fail.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}

@@ -1,0 +1,140 @@
+//! Loopback endpoints that misbehave on purpose: one that accepts and never answers, and a
+//! proxy in front of moto that answers the first N requests with an AWS throttling (or any
+//! other) error, then forwards. Each serves one request per connection and closes it.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Accepts connections and holds them open without a byte of answer, until dropped.
+pub struct Silent {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl Silent {
+    pub fn start() -> Silent {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((c, _)) => held.push(c),
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Silent { port, stop }
+    }
+}
+
+impl Drop for Silent {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Answers the first `fail_first` requests with `status` and an EC2-style XML error `code`,
+/// then forwards to `upstream`.
+pub struct Faulty {
+    pub port: u16,
+    pub seen: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Faulty {
+    pub fn start(upstream: u16, fail_first: usize, status: u16, code: &'static str) -> Faulty {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let (s, n) = (stop.clone(), seen.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((c, _)) => {
+                        let i = n.fetch_add(1, Ordering::SeqCst);
+                        std::thread::spawn(move || serve(c, upstream, i < fail_first, status, code));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Faulty { port, seen, stop }
+    }
+}
+
+impl Drop for Faulty {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn read_request(c: &mut TcpStream) -> Option<Vec<u8>> {
+    c.set_nonblocking(false).ok()?;
+    c.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = c.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = find(&buf, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = c.read(&mut chunk).ok()?;
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Some(buf);
+        }
+    }
+}
+
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    h.windows(n.len()).position(|w| w == n)
+}
+
+fn serve(mut c: TcpStream, upstream: u16, fail: bool, status: u16, code: &str) {
+    let Some(req) = read_request(&mut c) else { return };
+    if fail {
+        let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></Errors><RequestID>00000000-test</RequestID></Response>");
+        let _ = write!(c, "HTTP/1.1 {status} Injected\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        return;
+    }
+    // Forward with Connection: close so the upstream ends the response with EOF.
+    let text = String::from_utf8_lossy(&req).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut out = String::new();
+    for (i, line) in head.split("\r\n").enumerate() {
+        let lower = line.to_ascii_lowercase();
+        if i > 0 && (lower.starts_with("connection:") || lower.starts_with("keep-alive:")) {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
+    let _ = up.write_all(out.as_bytes());
+    let _ = up.write_all(body.as_bytes());
+    let mut resp = Vec::new();
+    let _ = up.read_to_end(&mut resp);
+    let _ = c.write_all(&resp);
+}

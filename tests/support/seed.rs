@@ -1,0 +1,117 @@
+//! Seeding moto through the AWS SDK, the same API preflight reads.
+
+use aws_sdk_ec2::config::{Credentials, Region};
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ssm::types::ParameterType;
+
+pub struct Cloud {
+    pub ec2: aws_sdk_ec2::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub region: String,
+}
+
+pub async fn cloud(endpoint: &str, region: &str) -> Cloud {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "preflight-tests"))
+        .load()
+        .await;
+    Cloud { ec2: aws_sdk_ec2::Client::new(&conf), ssm: aws_sdk_ssm::Client::new(&conf), region: region.to_string() }
+}
+
+impl Cloud {
+    pub async fn vpc(&self, cidr: &str) -> String {
+        let r = self.ec2.create_vpc().cidr_block(cidr).send().await.unwrap();
+        r.vpc().unwrap().vpc_id().unwrap().to_string()
+    }
+
+    /// A subnet in the region's zone with this letter suffix (a, b, c).
+    pub async fn subnet(&self, vpc: &str, cidr: &str, zone: char) -> String {
+        let r = self
+            .ec2
+            .create_subnet()
+            .vpc_id(vpc)
+            .cidr_block(cidr)
+            .availability_zone(format!("{}{zone}", self.region))
+            .send()
+            .await
+            .unwrap();
+        r.subnet().unwrap().subnet_id().unwrap().to_string()
+    }
+
+    pub async fn group(&self, name: &str, vpc: &str) -> String {
+        let r = self.ec2.create_security_group().group_name(name).description(name).vpc_id(vpc).send().await.unwrap();
+        r.group_id().unwrap().to_string()
+    }
+
+    /// Registers an image (moto ignores architecture here: x86_64).
+    pub async fn image(&self, name: &str) -> String {
+        let r = self
+            .ec2
+            .register_image()
+            .name(name)
+            .root_device_name("/dev/xvda")
+            .send()
+            .await
+            .unwrap();
+        r.image_id().unwrap().to_string()
+    }
+
+    pub async fn tag_image(&self, id: &str, key: &str, value: &str) {
+        self.ec2.create_tags().resources(id).tags(Tag::builder().key(key).value(value).build()).send().await.unwrap();
+    }
+
+    /// Copies an image from another region into this one, keeping its name.
+    pub async fn copy_image(&self, source_region: &str, source_id: &str, name: &str) -> String {
+        let r = self
+            .ec2
+            .copy_image()
+            .source_region(source_region)
+            .source_image_id(source_id)
+            .name(name)
+            .send()
+            .await
+            .unwrap();
+        r.image_id().unwrap().to_string()
+    }
+
+    /// The id of one of moto's default Amazon images with this architecture.
+    pub async fn amazon_image(&self, arch: &str) -> (String, String) {
+        let r = self
+            .ec2
+            .describe_images()
+            .owners("amazon")
+            .filters(Filter::builder().name("architecture").values(arch).build())
+            .send()
+            .await
+            .unwrap();
+        let i = r.images().iter().find(|i| i.state().map(|s| s.as_str()) == Some("available")).expect("a default amazon image");
+        (i.image_id().unwrap().to_string(), i.name().unwrap_or_default().to_string())
+    }
+
+    pub async fn launch_template(&self, name: &str) -> String {
+        let r = self
+            .ec2
+            .create_launch_template()
+            .launch_template_name(name)
+            .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().instance_type(aws_sdk_ec2::types::InstanceType::T3Micro).build())
+            .tag_specifications(TagSpecification::builder().resource_type(ResourceType::LaunchTemplate).tags(Tag::builder().key("app").value("web").build()).build())
+            .send()
+            .await
+            .unwrap();
+        r.launch_template().unwrap().launch_template_id().unwrap().to_string()
+    }
+
+    pub async fn key_pair(&self, name: &str) {
+        self.ec2.create_key_pair().key_name(name).send().await.unwrap();
+    }
+
+    pub async fn param(&self, name: &str, value: &str) {
+        self.ssm.put_parameter().name(name).value(value).r#type(ParameterType::String).overwrite(true).send().await.unwrap();
+    }
+
+    pub async fn secure_param(&self, name: &str, value: &str) {
+        self.ssm.put_parameter().name(name).value(value).r#type(ParameterType::SecureString).overwrite(true).send().await.unwrap();
+    }
+}
