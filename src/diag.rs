@@ -47,12 +47,7 @@ impl ToolError {
 
 impl fmt::Display for ToolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some((src, span, _)) = &self.source {
-            let (l, c) = line_col(src.inner(), span.start);
-            write!(f, "{} (at {}:{l}:{c})", self.message, src.name())
-        } else {
-            f.write_str(&self.message)
-        }
+        f.write_str(&self.message)
     }
 }
 

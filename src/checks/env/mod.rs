@@ -54,8 +54,20 @@ pub fn load_dotenv(cfg: &Config, rel: &str, schema: &EnvSchema, set: &mut EnvSet
             .at(Some(loc(e.span, e.pos))));
         // The unparsable statement may hold a secret (an unclosed quote can run over several
         // lines): mask the whole statement after its first '=' when its key names a secret.
-        if let Some(range) = secret_tail(&text, e.statement, schema) {
-            mask.push(range);
+        if let Some((start, mut end)) = secret_tail(&text, e.statement, schema) {
+            // After an unclosed quote the next lines are the rest of the secret, though the
+            // parser reads them as bare keys: mask up to the next real assignment.
+            if e.message.contains("unterminated") {
+                end = parsed
+                    .entries
+                    .iter()
+                    .filter(|en| en.value.is_some() && en.key_span.start >= e.statement.end)
+                    .map(|en| line_start(&text, en.key_span.start))
+                    .next()
+                    .unwrap_or(text.len())
+                    .max(end);
+            }
+            mask.push((start, end));
         }
     }
 
@@ -137,6 +149,11 @@ fn secret_tail(text: &str, statement: dotenv::Span, schema: &EnvSchema) -> Optio
     } else {
         None
     }
+}
+
+fn line_start(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1)
 }
 
 /// What validation produced: typed values for the later checks.
