@@ -60,7 +60,7 @@ impl Diagnostic for FindingDiag<'_> {
 
 pub fn render(report: &Report, color: bool) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(120).with_wrap_lines(false).with_links(false);
     let mut out = String::new();
     for f in &report.findings {
         let source = f.location.as_ref().filter(|l| l.span.is_some()).and_then(|l| {

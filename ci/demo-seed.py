@@ -1,0 +1,61 @@
+"""Seeds the local emulator with the demo's two worlds and renders the example's env files.
+
+    demo-seed.py ENDPOINT REPO seed   # create staging (eu-west-1) and production (us-east-1)
+    demo-seed.py ENDPOINT REPO fix    # what the help text said: copy the canary image to us-west-2
+
+Runs with the test venv's python (boto3 comes with moto). Only ever talks to ENDPOINT, which
+ci/demo starts on 127.0.0.1.
+"""
+import json
+import pathlib
+import sys
+
+import boto3
+
+endpoint, repo, action = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
+state_file = repo / ".demo-state.json"
+
+
+def ec2(region):
+    return boto3.client("ec2", region_name=region, endpoint_url=endpoint,
+                        aws_access_key_id="demo", aws_secret_access_key="demo")
+
+
+def seed():
+    s = {}
+    # staging: eu-west-1, the old VPC layout
+    eu = ec2("eu-west-1")
+    vpc = eu.create_vpc(CidrBlock="10.10.0.0/16")["Vpc"]["VpcId"]
+    s["STAGING_SUBNETS"] = ",".join(
+        eu.create_subnet(VpcId=vpc, CidrBlock=f"10.10.{i}.0/24", AvailabilityZone=f"eu-west-1{z}")["Subnet"]["SubnetId"]
+        for i, z in enumerate("ab", 1))
+    s["STAGING_SG"] = eu.create_security_group(GroupName="web-staging", Description="web", VpcId=vpc)["GroupId"]
+    s["STAGING_AMI"] = eu.register_image(Name="shop-web-1.4", RootDeviceName="/dev/xvda")["ImageId"]
+
+    # production: us-east-1, a new VPC; the old VPC still holds the staging-named group
+    us = ec2("us-east-1")
+    new_vpc = us.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    old_vpc = us.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    s["PROD_SUBNETS"] = ",".join(
+        us.create_subnet(VpcId=new_vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+        for i, z in enumerate("ab", 1))
+    s["PROD_SG"] = us.create_security_group(GroupName="web-prod", Description="web", VpcId=new_vpc)["GroupId"]
+    us.create_security_group(GroupName="web-staging", Description="web (old VPC)", VpcId=old_vpc)
+    s["PROD_AMI"] = us.register_image(Name="shop-web-1.4", RootDeviceName="/dev/xvda")["ImageId"]
+    s["PROD_AMI_NEW"] = us.register_image(Name="shop-web-1.5", RootDeviceName="/dev/xvda")["ImageId"]
+    # failover: us-west-2 has 1.4 (copied), not yet 1.5
+    ec2("us-west-2").copy_image(SourceRegion="us-east-1", SourceImageId=s["PROD_AMI"], Name="shop-web-1.4")
+    state_file.write_text(json.dumps(s))
+    for tmpl in (repo / "deploy").glob("*.env.in"):
+        text = tmpl.read_text()
+        for k, v in s.items():
+            text = text.replace(f"@{k}@", v)
+        tmpl.with_suffix("").write_text(text)
+
+
+def fix():
+    s = json.loads(state_file.read_text())
+    ec2("us-west-2").copy_image(SourceRegion="us-east-1", SourceImageId=s["PROD_AMI_NEW"], Name="shop-web-1.5")
+
+
+{"seed": seed, "fix": fix}[action]()
