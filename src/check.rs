@@ -110,7 +110,7 @@ async fn check_with_progress<C: Cloud>(
     // 3. Schema validation.
     let is_secret = |n: &str| schema.is_secret(n) || hidden.contains(n);
     let unknown: BTreeSet<String> = set.vars.values().filter(|v| v.value.is_none()).map(|v| v.name.clone()).collect();
-    let validated = checks::env::validate(schema, &set, &unknown, incomplete, &mut findings);
+    let validated = checks::env::validate(schema, &set, &unknown, incomplete, region, &mut findings);
     if incomplete {
         notes.push("a source could not be read, so required variables were not reported as missing".into());
     }

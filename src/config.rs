@@ -477,4 +477,45 @@ refs = ["refs/heads/release/*"]
             assert!(!valid_region(bad), "{bad}");
         }
     }
+
+    mod random {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Pieces of preflight.toml, shuffled into mostly-wrong files.
+        const PIECES: &[&str] = &[
+            "schema = \"s.json\"\n", "[environments.prod]\n", "[environments.\"a b\"]\n", "region = \"us-east-1\"\n",
+            "region = 7\n", "source = { dotenv = \"p.env\" }\n", "source = [{ ssm_path = \"/a/\" }, { process = true }]\n",
+            "source = []\n", "source = { process = false }\n", "vpc = \"vpc-0123456789abcdef0\"\n", "tested_as = \"prod\"\n",
+            "failover_regions = [\"us-west-2\", 3]\n", "[[artifacts]]\n", "name = \"x\"\n", "paths = []\n",
+            "provenance = { image_var = \"A\" }\n", "[hook]\n", "refs = [\"refs/tags/v*\"]\n", "= =\n", "[[\n", "\"\"\"\n",
+            "x = {{{{{{{{{{{{\n", "\u{feff}", "\r\n", "a.b.c.d = 1\n", "[environments]\n",
+        ];
+
+        proptest! {
+            #[test]
+            fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let _ = parse(Path::new("preflight.toml"), text);
+            }
+
+            #[test]
+            fn shuffled_pieces_never_panic(idx in proptest::collection::vec(0..PIECES.len(), 0..40)) {
+                let text: String = idx.iter().map(|i| PIECES[*i]).collect();
+                if let Err(e) = parse(Path::new("preflight.toml"), text.clone()) {
+                    // Every error says something, and a located one points inside the file.
+                    prop_assert!(!e.message().is_empty());
+                    if let Some((line, _)) = e.line_col() {
+                        prop_assert!(line <= text.lines().count().max(1) + 1);
+                    }
+                }
+            }
+
+            #[test]
+            fn deep_nesting_is_an_error_not_a_stack_overflow(depth in 1usize..5000) {
+                let text = format!("schema = {}{}", "[".repeat(depth), "]".repeat(depth));
+                let _ = parse(Path::new("preflight.toml"), text);
+            }
+        }
+    }
 }

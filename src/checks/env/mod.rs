@@ -168,7 +168,7 @@ pub struct Validated {
 /// Validates the environment against the schema. `unknown` names variables whose value could
 /// not be resolved (their value is not judged); `incomplete` means a source could not be read,
 /// so a missing variable is not reported as missing.
-pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, incomplete: bool, findings: &mut Vec<Finding>) -> Validated {
+pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, incomplete: bool, region: &str, findings: &mut Vec<Finding>) -> Validated {
     let mut out = Validated::default();
     let mut skip: BTreeSet<String> = unknown.clone();
     let mut instance = Map::new();
@@ -203,7 +203,7 @@ pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, in
         if let Some(kind) = prop.and_then(|p| p.aws) {
             for item in resource_names(&typed) {
                 match crate::checks::aws_syntax_problem(kind, &item, secret) {
-                    Some((rule, msg, help)) => findings.push(Finding::new(rule, msg).key(name).help(help).at(var.value_location())),
+                    Some((rule, msg, help)) => findings.push(Finding::new(rule, msg).key(name).region(region).help(help).at(var.value_location())),
                     None => out.resources.push((name.clone(), kind, item)),
                 }
             }
