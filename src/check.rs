@@ -117,6 +117,7 @@ async fn check_with_progress<C: Cloud>(
 
     // 4. Live checks.
     let mut live_out = LiveOut::default();
+    let mut image_tags: Option<checks::artifact::ImageTags> = None;
     let vpc = env.vpc.as_ref().map(|v| (v.get_ref().as_str(), Some(config_location(cfg, v.span()))));
     match cloud {
         None => {
@@ -133,6 +134,16 @@ async fn check_with_progress<C: Cloud>(
             if let Some((v, _)) = &vpc {
                 plan.add(AwsKind::Vpc, v);
             }
+            // Images whose tags hold an artifact's provenance are looked up with the others.
+            for a in &cfg.artifacts {
+                if let Some(crate::config::Provenance::Image(img)) = a.provenance.as_ref().map(|p| p.get_ref()) {
+                    if let Some(id) = set.vars.get(&img.image_var).and_then(|v| v.value.as_deref()) {
+                        if crate::aws_ids::is_id(id, "ami") {
+                            plan.add(AwsKind::Image, id);
+                        }
+                    }
+                }
+            }
             progress.phase("looking up resources");
             let answers = live::run(cloud, &plan, &mut params, deadline, progress).await;
             let ctx = LiveCtx {
@@ -147,18 +158,43 @@ async fn check_with_progress<C: Cloud>(
             checks::network::judge(&ctx, &answers, &mut live_out);
             checks::compute::judge(&ctx, &answers, &mut live_out);
             checks::ssm::judge(&ctx, &params, &mut live_out);
+            if let Some(Ok(images)) = &answers.images {
+                image_tags = Some(images.iter().map(|i| (i.id.clone(), i.tags.clone())).collect());
+            }
         }
     }
     findings.append(&mut live_out.findings);
     unverified.append(&mut live_out.unverified);
 
-    // 5. Fingerprint of exactly what was checked.
+    // 5. Artifacts, against the commit being deployed.
+    let mut artifact_digests = Vec::new();
+    if !cfg.artifacts.is_empty() {
+        progress.phase("checking artifacts");
+        let repo = crate::git::Repo::open(&cfg.root)?;
+        let commit = repo.resolve(opts.rev.as_deref())?;
+        let at_head = repo.resolve(None).ok() == Some(commit);
+        let values: BTreeMap<String, String> = set.vars.values().filter_map(|v| v.value.clone().map(|x| (v.name.clone(), x))).collect();
+        let mut out = checks::artifact::check(&checks::artifact::Inputs {
+            cfg,
+            repo: &repo,
+            commit,
+            at_head,
+            values: &values,
+            image_tags: image_tags.as_ref(),
+            region,
+        })?;
+        findings.append(&mut out.findings);
+        unverified.append(&mut out.unverified);
+        artifact_digests = out.digests;
+    }
+
+    // 6. Fingerprint of exactly what was checked.
     let commit = crate::git::commit(&cfg.root, opts.rev.as_deref())?;
     let inputs = fingerprint::Inputs {
         variables: set.vars.values().map(|v| (v.name.as_str(), v.value.as_deref().unwrap_or(&v.raw))).collect(),
         resources: live_out.resolved.clone(),
+        artifacts: artifact_digests,
         commit,
-        ..Default::default()
     };
     let fp = fingerprint::compute(&inputs);
     if let Some(expected) = &opts.expect_fingerprint {
@@ -170,7 +206,7 @@ async fn check_with_progress<C: Cloud>(
         }
     }
 
-    let mut checked = Checked { variables: set.vars.len(), ..Default::default() };
+    let mut checked = Checked { variables: set.vars.len(), artifacts: cfg.artifacts.len(), ..Default::default() };
     let distinct: BTreeSet<(AwsKind, &str)> = validated.resources.iter().map(|(_, k, v)| (*k, v.as_str())).collect();
     for (kind, _) in &distinct {
         *slot(&mut checked, *kind) += 1;

@@ -11,7 +11,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::diag::ToolError;
 use crate::report::{Report, Verdict};
-use crate::{check, config, explain, init, report, schema};
+use crate::{check, config, explain, init, report, schema, stamp};
 
 #[derive(Debug, Parser)]
 #[command(name = "preflight", version, about = "Blocks a rollout when the environment about to be deployed is not the one tested, or names cloud resources that do not exist.")]
@@ -30,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Check one environment: schema, SSM references, live resources, artifacts, drift.
     Check(CheckArgs),
+    /// At build time: record which commit and sources an artifact is built from.
+    Stamp(StampArgs),
     /// Print the documentation of a rule (or list every rule).
     Explain {
         /// A rule id such as ami-not-found.
@@ -47,6 +49,19 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Args)]
+pub struct StampArgs {
+    /// The artifact, as named in preflight.toml's [[artifacts]].
+    #[arg(long, env = "PREFLIGHT_ARTIFACT", value_name = "NAME")]
+    pub artifact: String,
+    /// Write the provenance here instead of the artifact's configured `provenance` path.
+    #[arg(long, env = "PREFLIGHT_OUTPUT", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only print the source digest (for an image build to put in a tag).
+    #[arg(long)]
+    pub print_digest: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
@@ -59,7 +74,7 @@ pub struct CheckArgs {
     #[arg(long, env = "PREFLIGHT_ENV", value_name = "NAME")]
     pub env: Option<String>,
     /// Do not contact the cloud: check the schema and the shape of resource ids only.
-    #[arg(long, env = "PREFLIGHT_OFFLINE")]
+    #[arg(long, env = "PREFLIGHT_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
     pub offline: bool,
     /// Block with fingerprint-mismatch unless the environment's fingerprint is FP.
     #[arg(long, env = "PREFLIGHT_EXPECT_FINGERPRINT", value_name = "FP")]
@@ -77,7 +92,7 @@ pub struct CheckArgs {
     #[arg(long, env = "PREFLIGHT_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
     /// Exit 0 instead of 3 when some check could not complete (the report still lists them).
-    #[arg(long, env = "PREFLIGHT_ALLOW_UNVERIFIED")]
+    #[arg(long, env = "PREFLIGHT_ALLOW_UNVERIFIED", value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_unverified: bool,
 }
 
@@ -121,6 +136,10 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
     }
     match cli.command {
         Command::Check(args) => run_check(cli.config.as_deref(), &dir, &args),
+        Command::Stamp(args) => {
+            let cfg = config::load(&config::locate(cli.config.as_deref(), &dir)?)?;
+            stamp::run(&cfg, &args.artifact, args.output.as_deref(), args.print_digest, &dir)
+        }
         Command::Explain { rule } => explain::run(rule.as_deref()),
         Command::Init { from } => init::run(&dir, from.as_deref()),
         Command::Completions { shell } => {

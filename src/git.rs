@@ -1,13 +1,19 @@
-//! The git facts a check needs: which commit is being deployed.
+//! The git facts a check needs: which commit is being deployed, and the object ids of an
+//! artifact's source paths at a commit. Freshness never reads or hashes file contents: git
+//! already names every file and folder by the hash of its content (a folder's tree id covers
+//! everything under it), so the digest of an artifact's sources is a digest of a few ids.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
+
+use git2::{ObjectType, Oid, Repository, StatusOptions};
+use sha2::{Digest, Sha256};
 
 use crate::diag::ToolError;
 
 /// The commit `rev` (default HEAD) of the repository containing `dir`; `None` outside a
 /// repository or in one without commits, unless a `rev` was asked for, which must resolve.
 pub fn commit(dir: &Path, rev: Option<&str>) -> Result<Option<String>, ToolError> {
-    let repo = match git2::Repository::discover(dir) {
+    let repo = match Repository::discover(dir) {
         Ok(r) => r,
         Err(e) if rev.is_some() => {
             return Err(ToolError::new(format!("--rev needs a git repository, and {} is not in one: {}", dir.display(), e.message())));
@@ -20,4 +26,204 @@ pub fn commit(dir: &Path, rev: Option<&str>) -> Result<Option<String>, ToolError
         Err(e) if rev.is_some() => Err(ToolError::new(format!("--rev {spec} does not name a commit: {}", e.message()))),
         Err(_) => Ok(None),
     }
+}
+
+/// A repository seen from the directory holding preflight.toml (which may be below its root).
+pub struct Repo {
+    repo: Repository,
+    /// The config directory relative to the work tree root, with `/` separators ("" at the root).
+    prefix: String,
+}
+
+/// One declared path at one commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathState {
+    /// Repository-relative path (with the submodule part for paths inside one).
+    pub path: String,
+    /// `mode:oid` of the blob, tree or submodule commit; `missing` when absent.
+    pub id: String,
+}
+
+impl Repo {
+    /// Opens the repository containing `config_root`. Works from linked worktrees, with a
+    /// detached HEAD and in shallow clones; outside a repository it is a tool error.
+    pub fn open(config_root: &Path) -> Result<Repo, ToolError> {
+        let repo = Repository::discover(config_root).map_err(|e| {
+            ToolError::new(format!("{} is not inside a git repository ({})", config_root.display(), e.message()))
+                .with_help("artifact freshness compares git object ids: run preflight inside the repository the artifacts are built from")
+        })?;
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| ToolError::new("the git repository is bare; artifact checks need a work tree"))?;
+        let root = std::fs::canonicalize(config_root).unwrap_or_else(|_| config_root.to_path_buf());
+        let work = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
+        let prefix = root.strip_prefix(&work).map(slash).unwrap_or_default();
+        Ok(Repo { repo, prefix })
+    }
+
+    /// The commit `rev` (default HEAD) as a full id.
+    pub fn resolve(&self, rev: Option<&str>) -> Result<Oid, ToolError> {
+        let spec = rev.unwrap_or("HEAD");
+        self.repo
+            .revparse_single(spec)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|e| ToolError::new(format!("`{spec}` does not name a commit in this repository: {}", e.message())))
+    }
+
+    pub fn has_commit(&self, id: &str) -> bool {
+        Oid::from_str(id).ok().and_then(|o| self.repo.find_commit(o).ok()).is_some()
+    }
+
+    /// A path written in preflight.toml (relative to its directory) as a repository path.
+    pub fn repo_path(&self, rel: &str) -> String {
+        let joined = if self.prefix.is_empty() { PathBuf::from(rel) } else { Path::new(&self.prefix).join(rel) };
+        let mut parts: Vec<String> = Vec::new();
+        for c in joined.components() {
+            match c {
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+                _ => {}
+            }
+        }
+        parts.join("/")
+    }
+
+    /// The state of each declared path at `commit`. Globs (`*`, `?`, `[`) expand over the
+    /// commit's tree; a path inside a submodule is looked up in the submodule's recorded commit.
+    pub fn states(&self, commit: Oid, paths: &[String]) -> Result<Vec<PathState>, ToolError> {
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(|e| ToolError::new(format!("cannot read commit {commit}: {}", e.message())))?;
+        let mut out = Vec::new();
+        for p in paths {
+            let path = self.repo_path(p);
+            if is_glob(&path) {
+                let matcher = globset::Glob::new(&path)
+                    .map_err(|e| ToolError::new(format!("artifact path `{p}` is not a valid glob: {e}")))?
+                    .compile_matcher();
+                let mut found = Vec::new();
+                let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                    let full = format!("{dir}{}", entry.name().unwrap_or(""));
+                    if matcher.is_match(&full) {
+                        found.push(PathState { path: full, id: format!("{:o}:{}", entry.filemode(), entry.id()) });
+                        return git2::TreeWalkResult::Skip;
+                    }
+                    git2::TreeWalkResult::Ok
+                });
+                if found.is_empty() {
+                    out.push(PathState { path, id: "missing".into() });
+                }
+                out.extend(found);
+            } else {
+                out.push(PathState { id: self.lookup(&self.repo, &tree, &path, 0), path });
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup();
+        Ok(out)
+    }
+
+    fn lookup(&self, repo: &Repository, tree: &git2::Tree, path: &str, depth: u8) -> String {
+        if path.is_empty() {
+            return format!("tree:{}", tree.id());
+        }
+        if let Ok(e) = tree.get_path(Path::new(path)) {
+            return format!("{:o}:{}", e.filemode(), e.id());
+        }
+        // Inside a submodule? Find the gitlink on the way down and continue in its repository.
+        let parts: Vec<&str> = path.split('/').collect();
+        for i in 1..parts.len() {
+            let head = parts[..i].join("/");
+            let Ok(e) = tree.get_path(Path::new(&head)) else { break };
+            if e.kind() != Some(ObjectType::Commit) || depth > 4 {
+                continue;
+            }
+            let rest = parts[i..].join("/");
+            let sub = repo.find_submodule(&head).ok().and_then(|s| s.open().ok());
+            let Some(sub) = sub else {
+                return format!("submodule-not-checked-out:{}", e.id());
+            };
+            return match sub.find_commit(e.id()).and_then(|c| c.tree()) {
+                Ok(t) => format!("{}/{}", e.id(), self.lookup(&sub, &t, &rest, depth + 1)),
+                Err(_) => format!("submodule-commit-unavailable:{}", e.id()),
+            };
+        }
+        "missing".into()
+    }
+
+    /// Work tree changes under the paths: (modified or staged, untracked). Ignored files are
+    /// not reported.
+    pub fn worktree(&self, paths: &[String]) -> Result<(Vec<String>, Vec<String>), ToolError> {
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false).exclude_submodules(false);
+        for p in paths {
+            let path = self.repo_path(p);
+            opts.pathspec(if path.is_empty() { ".".to_string() } else { path });
+        }
+        let statuses = self.repo.statuses(Some(&mut opts)).map_err(|e| ToolError::new(format!("cannot read git status: {}", e.message())))?;
+        let (mut dirty, mut untracked) = (Vec::new(), Vec::new());
+        for s in statuses.iter() {
+            let path = s.path().unwrap_or("?").to_string();
+            let st = s.status();
+            if st.is_wt_new() {
+                untracked.push(path);
+            } else if !st.is_ignored() && !st.is_empty() {
+                dirty.push(path);
+            }
+        }
+        Ok((dirty, untracked))
+    }
+
+    /// Commits after `since` up to `to` that changed any of `paths` (newest first, at most
+    /// `limit`), as `short-id summary`.
+    pub fn commits_touching(&self, since: Option<Oid>, to: Oid, paths: &[String], limit: usize) -> Vec<String> {
+        let Ok(mut walk) = self.repo.revwalk() else { return Vec::new() };
+        if walk.push(to).is_err() {
+            return Vec::new();
+        }
+        if let Some(s) = since {
+            let _ = walk.hide(s);
+        }
+        let _ = walk.simplify_first_parent();
+        let mut out = Vec::new();
+        for id in walk.flatten().take(2000) {
+            let Ok(c) = self.repo.find_commit(id) else { continue };
+            let Ok(now) = self.states(id, paths) else { continue };
+            let before = c.parent_id(0).ok().and_then(|p| self.states(p, paths).ok());
+            if before.as_ref() != Some(&now) {
+                let short = id.to_string()[..8].to_string();
+                out.push(format!("{short} {}", c.summary().ok().flatten().unwrap_or("").trim()));
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The digest of a set of path states: what `stamp` records and `check` recomputes.
+pub fn source_digest(states: &[PathState]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"preflight-source/1\n");
+    for s in states {
+        h.update(s.path.as_bytes());
+        h.update(b"\0");
+        h.update(s.id.as_bytes());
+        h.update(b"\n");
+    }
+    format!("sha256:{:x}", h.finalize())
+}
+
+fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?', '['])
+}
+
+fn slash(p: &Path) -> String {
+    p.components().filter_map(|c| if let Component::Normal(s) = c { Some(s.to_string_lossy().into_owned()) } else { None }).collect::<Vec<_>>().join("/")
 }

@@ -17,6 +17,8 @@ pub mod fingerprint;
 pub mod git;
 pub mod init;
 pub mod live;
+pub mod provenance;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod stamp;

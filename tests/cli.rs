@@ -152,6 +152,18 @@ fn secrets_never_reach_any_output() {
 }
 
 #[test]
+fn a_short_secret_does_not_garble_messages() {
+    let env = "LAUNCH_AMI=ami-0123456789abcdef0\nDB_PASSWORD=short\nPORT=8080\nMODE=blue\n";
+    let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", SCHEMA), ("prod.env", env)]);
+    let r = check(dir.path(), &["--format", "json"]);
+    let j = r.json();
+    let f = j["findings"].as_array().unwrap().iter().find(|f| f["key"] == "DB_PASSWORD").unwrap();
+    let m = f["message"].as_str().unwrap();
+    assert!(m.contains("shorter than 40"), "{m}");
+    assert!(!r.stdout.contains("\"short\""), "the value itself is never quoted");
+}
+
+#[test]
 fn a_secret_in_an_unterminated_multiline_value_is_masked() {
     let env = "PORT=80\nDB_PASSWORD=\"line-one-secret\nline-two-secret\nMODE=blue\n";
     let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", SCHEMA), ("prod.env", env)]);
@@ -193,7 +205,7 @@ fn expect_fingerprint_blocks_when_the_environment_changed() {
 fn flags_come_from_preflight_env_variables_too() {
     let dir = broken_repo();
     let mut c = preflight(dir.path());
-    c.arg("check").env("PREFLIGHT_OFFLINE", "true").env("PREFLIGHT_FORMAT", "json").env("PREFLIGHT_ENV", "production");
+    c.arg("check").env("PREFLIGHT_OFFLINE", "1").env("PREFLIGHT_FORMAT", "json").env("PREFLIGHT_ENV", "production");
     let r = run(c);
     assert_eq!(r.code, 1);
     assert_eq!(r.json()["environment"], "production");

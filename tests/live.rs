@@ -113,6 +113,8 @@ fn the_incident_is_blocked_and_the_fixed_environment_passes() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(r.json()["verdict"], "pass");
     assert_eq!(r.json()["checked"]["images"], 1);
+    // The progress spinner only draws on a terminal: nothing on a piped stderr.
+    assert_eq!(r.stderr, "", "stderr should stay empty when not a TTY");
 }
 
 #[test]

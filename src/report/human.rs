@@ -105,12 +105,13 @@ pub fn render(report: &Report, color: bool) -> String {
         word.to_string()
     };
     out.push_str(&format!(
-        "preflight: {} is {word}: {errors} error{}, {warnings} warning{}, {} unverified; {} variables checked\n",
+        "preflight: {} is {word}: {errors} error{}, {warnings} warning{}, {} unverified; {} variable{} checked\n",
         report.environment,
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" },
         report.unverified.len(),
         report.checked.variables,
+        if report.checked.variables == 1 { "" } else { "s" },
     ));
     out.push_str(&format!("fingerprint: {}\n", report.fingerprint));
     out

@@ -110,6 +110,9 @@ impl Verdict {
     }
 }
 
+/// Shortest secret value the backup redaction looks for.
+pub const MIN_REDACT: usize = 6;
+
 /// Everything one `check` found, ready to render.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -153,9 +156,11 @@ impl Report {
     }
 
     /// Replaces every occurrence of a secret value in the report's strings. Messages are
-    /// written not to quote secrets; this is the second line of defence.
+    /// written not to quote secrets; this is the second line of defence. Values shorter than
+    /// [`MIN_REDACT`] are left to the first: replacing "short" everywhere would turn
+    /// "shorter" into "********er" and show where the secret's characters are.
     pub fn redact(&mut self, secrets: &[String]) {
-        let secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+        let secrets: Vec<&String> = secrets.iter().filter(|s| s.chars().count() >= MIN_REDACT).collect();
         if secrets.is_empty() {
             return;
         }
