@@ -471,3 +471,61 @@ fn denied_calls_are_unverified_not_not_found() {
     assert!(r.rules().is_empty(), "a denied lookup must not say not-found: {}", r.stdout);
     assert!(r.json()["unverified"][0]["reason"].as_str().unwrap().contains("denied"), "{}", r.stdout);
 }
+
+// ---- artifact provenance from a tag of the deployed image ----
+
+fn git_commit_all(repo: &git2::Repository, message: &str) {
+    let mut index = repo.index().unwrap();
+    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("test", "test@example.invalid").unwrap();
+    let parents: Vec<git2::Commit> = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).into_iter().collect();
+    let parents: Vec<&git2::Commit> = parents.iter().collect();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents).unwrap();
+}
+
+#[test]
+fn an_image_baked_from_an_old_recipe_is_stale() {
+    let Some(moto) = Moto::start() else { return };
+    let cfg = format!(
+        "schema = \"env.schema.json\"\n\n[environments.production]\nregion = \"{EAST}\"\nsource = {{ dotenv = \"prod.env\" }}\n\n\
+         [[artifacts]]\nname = \"web-image\"\npaths = [\"packer\"]\nprovenance = {{ image_var = \"LAUNCH_AMI\", tag = \"preflight:source-digest\" }}\n"
+    );
+    let dir = repo(&[("preflight.toml", &cfg), ("env.schema.json", ONE_AMI), ("packer/web.pkr.hcl", "source \"amazon-ebs\" \"web\" {}\n")]);
+    let git = git2::Repository::init(dir.path()).unwrap();
+    std::fs::write(dir.path().join("prod.env"), "LAUNCH_AMI=ami-0123456789abcdef0\n").unwrap();
+    git_commit_all(&git, "recipe v1");
+    let digest = {
+        let mut c = preflight(dir.path());
+        c.args(["stamp", "--artifact", "web-image", "--print-digest"]);
+        let r = run(c);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout.trim().to_string()
+    };
+    let (baked, untagged) = block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        let baked = east.image("web-2026-11-22").await;
+        east.tag_image(&baked, "preflight:source-digest", &digest).await;
+        (baked, east.image("web-untagged").await)
+    });
+    std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={baked}\n")).unwrap();
+    git_commit_all(&git, "use the baked image");
+    let r = check(dir.path(), &moto.endpoint, &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+
+    // The recipe changes; the image was not rebaked.
+    std::fs::write(dir.path().join("packer/web.pkr.hcl"), "source \"amazon-ebs\" \"web\" { ami_name = \"v2\" }\n").unwrap();
+    git_commit_all(&git, "recipe v2");
+    let r = check(dir.path(), &moto.endpoint, &[]);
+    assert_eq!(r.rules(), ["artifact-stale"], "{}", r.stdout);
+
+    // An image with no tag says nothing about its recipe.
+    std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={untagged}\n")).unwrap();
+    git_commit_all(&git, "untagged image");
+    assert_eq!(check(dir.path(), &moto.endpoint, &[]).rules(), ["artifact-unstamped"]);
+
+    // Offline the tag cannot be read: unverified, never a pass.
+    let r = check(dir.path(), &moto.endpoint, &["--offline"]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+}
