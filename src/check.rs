@@ -29,10 +29,22 @@ pub struct Options {
     pub expect_fingerprint: Option<String>,
     pub rev: Option<String>,
     pub timeout: Duration,
+    /// The tested environment's lock and how to name it (`--against`, or `tested_as`).
+    pub against: Option<(crate::lock::Lock, String)>,
+}
+
+/// A check's report plus what it resolved, which `snapshot` records.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: Report,
+    pub resolved: checks::drift::Resolved,
+    /// Variables whose values are secret (by schema, by name, or read from a SecureString).
+    pub secrets: BTreeSet<String>,
+    pub commit: Option<String>,
 }
 
 /// Runs all checks for one environment against the real AWS chain (or none with --offline).
-pub fn check(cfg: &Config, env: &Environment, schema: &EnvSchema, opts: &Options) -> Result<Report, ToolError> {
+pub fn check(cfg: &Config, env: &Environment, schema: &EnvSchema, opts: &Options) -> Result<Outcome, ToolError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -52,7 +64,7 @@ pub fn check(cfg: &Config, env: &Environment, schema: &EnvSchema, opts: &Options
 }
 
 /// Runs all checks with any [`Cloud`]; `None` means offline.
-pub async fn check_with<C: Cloud>(cfg: &Config, env: &Environment, schema: &EnvSchema, opts: &Options, cloud: Option<&C>) -> Result<Report, ToolError> {
+pub async fn check_with<C: Cloud>(cfg: &Config, env: &Environment, schema: &EnvSchema, opts: &Options, cloud: Option<&C>) -> Result<Outcome, ToolError> {
     check_with_progress(cfg, env, schema, opts, cloud, &Progress::default()).await
 }
 
@@ -63,7 +75,7 @@ async fn check_with_progress<C: Cloud>(
     opts: &Options,
     cloud: Option<&C>,
     progress: &Progress,
-) -> Result<Report, ToolError> {
+) -> Result<Outcome, ToolError> {
     let deadline = Instant::now() + opts.timeout;
     let region = env.region.get_ref().as_str();
     let mut findings: Vec<Finding> = Vec::new();
@@ -188,13 +200,31 @@ async fn check_with_progress<C: Cloud>(
         artifact_digests = out.digests;
     }
 
-    // 6. Fingerprint of exactly what was checked.
+    // 6. Drift against the tested environment.
+    let mut resource_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (var, _, _) in &validated.resources {
+        *resource_counts.entry(var.clone()).or_default() += 1;
+    }
+    let resolved = checks::drift::Resolved {
+        values: set.vars.values().map(|v| (v.name.clone(), v.value.clone())).collect(),
+        attributes: std::mem::take(&mut live_out.attributes),
+        resource_counts,
+        artifacts: artifact_digests.iter().cloned().collect(),
+        live: cloud.is_some(),
+    };
+    if let Some((lock, name)) = &opts.against {
+        let (mut f, mut u) = checks::drift::compare(lock, name, schema, &set, &hidden, &resolved, region);
+        findings.append(&mut f);
+        unverified.append(&mut u);
+    }
+
+    // 7. Fingerprint of exactly what was checked.
     let commit = crate::git::commit(&cfg.root, opts.rev.as_deref())?;
     let inputs = fingerprint::Inputs {
         variables: set.vars.values().map(|v| (v.name.as_str(), v.value.as_deref().unwrap_or(&v.raw))).collect(),
         resources: live_out.resolved.clone(),
         artifacts: artifact_digests,
-        commit,
+        commit: commit.clone(),
     };
     let fp = fingerprint::compute(&inputs);
     if let Some(expected) = &opts.expect_fingerprint {
@@ -231,7 +261,8 @@ async fn check_with_progress<C: Cloud>(
     };
     report.redact(&secrets);
     report.sort();
-    Ok(report)
+    let secret_names = set.vars.keys().filter(|n| is_secret(n)).cloned().collect();
+    Ok(Outcome { report, resolved, secrets: secret_names, commit })
 }
 
 fn slot(checked: &mut Checked, kind: AwsKind) -> &mut usize {

@@ -30,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Check one environment: schema, SSM references, live resources, artifacts, drift.
     Check(CheckArgs),
+    /// After the tests pass: record an environment as tested, in a lock file.
+    Snapshot(SnapshotArgs),
     /// At build time: record which commit and sources an artifact is built from.
     Stamp(StampArgs),
     /// Print the documentation of a rule (or list every rule).
@@ -47,6 +49,26 @@ pub enum Command {
     Completions {
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The environment the tests ran against.
+    #[arg(long, env = "PREFLIGHT_ENV", value_name = "NAME")]
+    pub env: String,
+    /// Where to write the lock (default: the environment's `lock`, or .preflight/NAME.lock.json).
+    #[arg(long, env = "PREFLIGHT_OUTPUT", value_name = "LOCK")]
+    pub output: Option<PathBuf>,
+    /// Do not contact the cloud: resource attributes are not recorded, and `check` will say
+    /// which comparisons it could not make.
+    #[arg(long, env = "PREFLIGHT_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub offline: bool,
+    /// Deadline for the run's cloud calls.
+    #[arg(long, env = "PREFLIGHT_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Exit 0 instead of 3 when some check could not complete.
+    #[arg(long, env = "PREFLIGHT_ALLOW_UNVERIFIED", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_unverified: bool,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +98,9 @@ pub struct CheckArgs {
     /// Do not contact the cloud: check the schema and the shape of resource ids only.
     #[arg(long, env = "PREFLIGHT_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
     pub offline: bool,
+    /// Compare with this lock (written by `snapshot`) instead of the `tested_as` environment's.
+    #[arg(long, env = "PREFLIGHT_AGAINST", value_name = "LOCK")]
+    pub against: Option<PathBuf>,
     /// Block with fingerprint-mismatch unless the environment's fingerprint is FP.
     #[arg(long, env = "PREFLIGHT_EXPECT_FINGERPRINT", value_name = "FP")]
     pub expect_fingerprint: Option<String>,
@@ -136,6 +161,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
     }
     match cli.command {
         Command::Check(args) => run_check(cli.config.as_deref(), &dir, &args),
+        Command::Snapshot(args) => run_snapshot(cli.config.as_deref(), &dir, &args),
         Command::Stamp(args) => {
             let cfg = config::load(&config::locate(cli.config.as_deref(), &dir)?)?;
             stamp::run(&cfg, &args.artifact, args.output.as_deref(), args.print_digest, &dir)
@@ -151,21 +177,32 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
 }
 
 fn run_check(config: Option<&Path>, dir: &Path, args: &CheckArgs) -> Result<u8, ToolError> {
-    let path = config::locate(config, dir)?;
-    let cfg = config::load(&path)?;
+    let (cfg, schema) = load(config, dir)?;
     let env = cfg.environment(args.env.as_deref())?;
-    let schema_path = cfg.resolve(cfg.schema.get_ref());
-    if !schema_path.is_file() {
-        return Err(cfg.error_at(cfg.schema.span(), format!("schema {} does not exist", cfg.schema.get_ref()), "this path"));
-    }
-    let schema = schema::EnvSchema::load(&schema_path, cfg.schema.get_ref())?;
+    let against = match (&args.against, &env.tested_as) {
+        (Some(p), _) => {
+            let p = if p.is_absolute() { p.clone() } else { dir.join(p) };
+            let name = p.display().to_string();
+            Some((crate::lock::read(&p, &name)?, name))
+        }
+        (None, Some(tested)) => {
+            let tested_env = cfg.environment(Some(tested.get_ref()))?;
+            let rel = tested_env.lock_path();
+            Some((crate::lock::read(&cfg.resolve(&rel), &rel).map_err(|e| e.with_help(format!(
+                "`tested_as = \"{}\"`: run `preflight snapshot --env {}` after its tests pass, or pass --against LOCK",
+                tested.get_ref(), tested.get_ref()
+            )))?, rel))
+        }
+        (None, None) => None,
+    };
     let opts = check::Options {
         offline: args.offline,
         expect_fingerprint: args.expect_fingerprint.clone(),
         rev: args.rev.clone(),
         timeout: args.timeout,
+        against,
     };
-    let report = check::check(&cfg, env, &schema, &opts)?;
+    let report = check::check(&cfg, env, &schema, &opts)?.report;
     emit(&report, args.format, args.output.as_deref(), dir)?;
     Ok(match report.verdict() {
         Verdict::Pass => exit::PASS,
@@ -173,6 +210,24 @@ fn run_check(config: Option<&Path>, dir: &Path, args: &CheckArgs) -> Result<u8, 
         Verdict::Unverified if args.allow_unverified => exit::PASS,
         Verdict::Unverified => exit::UNVERIFIED,
     })
+}
+
+fn load(config: Option<&Path>, dir: &Path) -> Result<(config::Config, schema::EnvSchema), ToolError> {
+    let cfg = config::load(&config::locate(config, dir)?)?;
+    let schema_path = cfg.resolve(cfg.schema.get_ref());
+    if !schema_path.is_file() {
+        return Err(cfg.error_at(cfg.schema.span(), format!("schema {} does not exist", cfg.schema.get_ref()), "this path"));
+    }
+    let schema = schema::EnvSchema::load(&schema_path, cfg.schema.get_ref())?;
+    Ok((cfg, schema))
+}
+
+fn run_snapshot(config: Option<&Path>, dir: &Path, args: &SnapshotArgs) -> Result<u8, ToolError> {
+    let (cfg, schema) = load(config, dir)?;
+    let env = cfg.environment(Some(&args.env))?;
+    let opts = check::Options { offline: args.offline, expect_fingerprint: None, rev: None, timeout: args.timeout, against: None };
+    let outcome = check::check(&cfg, env, &schema, &opts)?;
+    crate::snapshot::run(&cfg, env, &schema, &outcome, args.offline, args.output.as_deref(), dir, args.allow_unverified)
 }
 
 /// Renders the report in the chosen format to stdout or `--output`.

@@ -53,11 +53,18 @@ impl LiveCtx<'_> {
 pub struct LiveOut {
     pub findings: Vec<Finding>,
     pub unverified: Vec<Unverified>,
-    /// (variable, region, resolved id) for the fingerprint and the lock.
+    /// (variable, region, resolved id) for the fingerprint.
     pub resolved: Vec<(String, String, String)>,
+    /// Per variable, the attributes of each resource it names in the primary region: what
+    /// makes two resources equivalent across regions and accounts (for the lock and drift).
+    pub attributes: std::collections::BTreeMap<String, Vec<serde_json::Value>>,
 }
 
 impl LiveOut {
+    pub fn attribute(&mut self, var: &str, value: serde_json::Value) {
+        self.attributes.entry(var.to_string()).or_default().push(value);
+    }
+
     pub fn unverified(&mut self, check: &str, region: &str, e: &crate::cloud::CloudError) {
         self.unverified.push(Unverified { check: check.to_string(), region: Some(region.to_string()), reason: e.to_string() });
     }

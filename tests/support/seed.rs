@@ -45,6 +45,24 @@ impl Cloud {
         r.group_id().unwrap().to_string()
     }
 
+    /// Allows TCP `port` from `cidr` into a group.
+    pub async fn allow(&self, group: &str, port: i32, cidr: &str) {
+        self.ec2
+            .authorize_security_group_ingress()
+            .group_id(group)
+            .ip_permissions(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(port)
+                    .to_port(port)
+                    .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip(cidr).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
     /// Registers an image (moto ignores architecture here: x86_64).
     pub async fn image(&self, name: &str) -> String {
         let r = self

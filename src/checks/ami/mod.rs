@@ -51,6 +51,9 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOu
             continue;
         };
         out.resolved.push((var.to_string(), ctx.region.to_string(), image.id.clone()));
+        out.attribute(var, serde_json::json!({
+            "name": image.name, "architecture": image.architecture, "root_device_type": image.root_device_type,
+        }));
         let name = image.name.as_deref().unwrap_or("(unnamed)");
         if image.state != "available" {
             out.findings.push(ctx.finding(

@@ -45,6 +45,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                         ));
                     } else {
                         out.resolved.push((var.to_string(), ctx.region.to_string(), t.to_string()));
+                        out.attribute(var, serde_json::json!({"instance_type": t}));
                     }
                 }
             }
@@ -57,7 +58,10 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
             Ok(templates) => {
                 for (var, v) in ctx.of(AwsKind::LaunchTemplate) {
                     match templates.iter().find(|t| t.id == v || t.name == v) {
-                        Some(t) => out.resolved.push((var.to_string(), ctx.region.to_string(), t.id.clone())),
+                        Some(t) => {
+                            out.resolved.push((var.to_string(), ctx.region.to_string(), t.id.clone()));
+                            out.attribute(var, serde_json::json!({"exists": true}));
+                        }
                         None => out.findings.push(ctx.finding(
                             &LAUNCH_TEMPLATE_NOT_FOUND,
                             var,
@@ -76,7 +80,10 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
             Ok(keys) => {
                 for (var, v) in ctx.of(AwsKind::KeyPair) {
                     match keys.iter().find(|k| k.name == v || k.id.as_deref() == Some(v)) {
-                        Some(k) => out.resolved.push((var.to_string(), ctx.region.to_string(), k.id.clone().unwrap_or_else(|| k.name.clone()))),
+                        Some(k) => {
+                            out.resolved.push((var.to_string(), ctx.region.to_string(), k.id.clone().unwrap_or_else(|| k.name.clone())));
+                            out.attribute(var, serde_json::json!({"exists": true}));
+                        }
                         None => out.findings.push(ctx.finding(
                             &KEY_PAIR_NOT_FOUND,
                             var,

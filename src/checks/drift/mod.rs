@@ -1,3 +1,192 @@
-//! The drift family. Its rules are declared in `rules.rs`.
+//! The drift family: the environment about to be deployed against the lock of the one that was
+//! tested. A deploy once passed its preflight because the preflight ran against the previous
+//! environment; here every difference the schema's `x-parity` does not allow blocks.
+//!
+//! Values are compared as salted digests, resources by their attributes (never by id: ids
+//! differ per region and account), artifacts by source digest. Anything the lock or this run
+//! could not record is listed as unverified, never assumed equal.
 
 pub mod rules;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::env::EnvSet;
+use crate::lock::{self, Lock};
+use crate::report::{Finding, Unverified};
+use crate::schema::{EnvSchema, Parity};
+use rules::*;
+
+/// What this run resolved, in the shape the lock records.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// Variable -> value (`None` when unknown: unresolved offline, or a secure parameter).
+    pub values: BTreeMap<String, Option<String>>,
+    /// Variable -> attributes of its resources, when they were looked up and all found.
+    pub attributes: BTreeMap<String, Vec<Value>>,
+    /// Variables that name resources (with how many names each).
+    pub resource_counts: BTreeMap<String, usize>,
+    pub artifacts: BTreeMap<String, String>,
+    pub live: bool,
+}
+
+impl Resolved {
+    /// The sorted attributes of a variable's resources, if every one was looked up.
+    pub fn resources(&self, var: &str) -> Option<Vec<Value>> {
+        let want = *self.resource_counts.get(var)?;
+        let mut got = self.attributes.get(var)?.clone();
+        if !self.live || got.len() != want {
+            return None;
+        }
+        got.sort_by_key(|v| v.to_string());
+        Some(got)
+    }
+}
+
+/// Compares the target with the tested lock. `lock_name` is how findings name the lock.
+pub fn compare(lock: &Lock, lock_name: &str, schema: &EnvSchema, env: &EnvSet, hidden: &BTreeSet<String>, now: &Resolved, region: &str) -> (Vec<Finding>, Vec<Unverified>) {
+    let mut findings = Vec::new();
+    let mut unverified = Vec::new();
+    let tested = &lock.environment;
+    let mut not_compared = |check: String, reason: String| unverified.push(Unverified { check, region: Some(region.to_string()), reason });
+
+    for (name, locked) in &lock.variables {
+        let Some(var) = env.vars.get(name) else {
+            findings.push(
+                Finding::new(&DRIFT_MISSING, format!("set in the tested environment {tested}, not here"))
+                    .key(name)
+                    .help(format!("set {name} in this environment's source, or remove it from {tested} and test again ({lock_name})")),
+            );
+            continue;
+        };
+        let parity = schema.properties.get(name).map(|p| p.parity()).unwrap_or(locked.parity);
+        let secret = schema.is_secret(name) || hidden.contains(name) || locked.secret;
+        match parity {
+            Parity::Differs => {}
+            Parity::Same if secret => {}
+            Parity::Same => {
+                let value = now.values.get(name).cloned().flatten();
+                match (&locked.digest, value) {
+                    (Some(d), Some(v)) => {
+                        if lock::salted(&lock.salt, name, &v) != *d {
+                            findings.push(
+                                Finding::new(&DRIFT_VALUE, format!("differs from the value tested in {tested} (x-parity: same)"))
+                                    .key(name)
+                                    .help(format!("set the value that was tested in {tested}, or test this value there and snapshot again"))
+                                    .at(var.value_location()),
+                            );
+                        }
+                    }
+                    (None, _) => not_compared(format!("drift {name}"), format!("the lock {lock_name} has no digest of the tested value")),
+                    (_, None) => not_compared(format!("drift {name}"), "this run could not resolve the value".into()),
+                }
+            }
+            Parity::Resource => match (&locked.resources, now.resources(name)) {
+                (Some(then), Some(target)) => {
+                    let mut then = then.clone();
+                    then.sort_by_key(|v| v.to_string());
+                    if then != target {
+                        findings.push(
+                            Finding::new(&DRIFT_RESOURCE, format!("tested {}, target {}", describe(&then), describe(&target)))
+                                .key(name)
+                                .region(region)
+                                .help(format!("use a resource equivalent to the one tested in {tested} (same image name and architecture, same rules), or test this one there and snapshot again"))
+                                .at(var.value_location()),
+                        );
+                    }
+                }
+                (None, _) => not_compared(
+                    format!("drift {name}"),
+                    if lock.offline {
+                        format!("the lock {lock_name} was made with --offline, so the tested resources' attributes are unknown")
+                    } else {
+                        format!("the lock {lock_name} has no attributes for the tested resources")
+                    },
+                ),
+                (_, None) => not_compared(format!("drift {name}"), "this run did not look the resources up (--offline, or the lookup failed)".into()),
+            },
+        }
+    }
+    for (name, var) in &env.vars {
+        if !lock.variables.contains_key(name) {
+            findings.push(
+                Finding::new(&DRIFT_EXTRA, format!("set here, but not in the tested environment {tested}"))
+                    .key(name)
+                    .help(format!("test with {name} set in {tested} and snapshot again, or remove it here"))
+                    .at(var.key_location()),
+            );
+        }
+    }
+    for (name, then) in &lock.artifacts {
+        match now.artifacts.get(name) {
+            Some(d) if d == then => {}
+            Some(d) => findings.push(
+                Finding::new(&DRIFT_ARTIFACT, format!("its sources differ from the ones tested in {tested}: tested {}, now {}", short(then), short(d)))
+                    .key(name)
+                    .help("deploy the commit that was tested, or test this one and snapshot again".to_string()),
+            ),
+            None => findings.push(
+                Finding::new(&DRIFT_ARTIFACT, format!("was tested in {tested}, but is not an artifact of this check"))
+                    .key(name)
+                    .help("declare the artifact in preflight.toml, or snapshot again without it".to_string()),
+            ),
+        }
+    }
+    (findings, unverified)
+}
+
+/// "image goinstance-1.4 (x86_64)", "rules [in tcp 443-443 0.0.0.0/0]", ...
+fn describe(resources: &[Value]) -> String {
+    let parts: Vec<String> = resources
+        .iter()
+        .map(|r| {
+            if let Some(name) = r.get("name") {
+                let name = name.as_str().unwrap_or("(unnamed)");
+                match r.get("architecture").and_then(Value::as_str) {
+                    Some(arch) => format!("image {name} ({arch})"),
+                    None => format!("image {name}"),
+                }
+            } else if let Some(rules) = r.get("rules").and_then(Value::as_array) {
+                let rules: Vec<&str> = rules.iter().filter_map(Value::as_str).collect();
+                format!("group rules [{}]", rules.join("; "))
+            } else if let Some(p) = r.get("public").and_then(Value::as_bool) {
+                (if p { "a public subnet" } else { "a private subnet" }).to_string()
+            } else if let Some(t) = r.get("instance_type").and_then(Value::as_str) {
+                format!("instance type {t}")
+            } else {
+                r.to_string()
+            }
+        })
+        .collect();
+    parts.join(", ")
+}
+
+fn short(d: &str) -> &str {
+    d.get(..19).unwrap_or(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn images_are_described_by_name_and_architecture() {
+        let d = describe(&[json!({"name": "goinstance-1.4", "architecture": "x86_64", "root_device_type": "ebs"})]);
+        assert_eq!(d, "image goinstance-1.4 (x86_64)");
+        assert_eq!(describe(&[json!({"public": false})]), "a private subnet");
+    }
+
+    #[test]
+    fn resources_need_every_name_looked_up() {
+        let mut r = Resolved { live: true, ..Default::default() };
+        r.resource_counts.insert("S".into(), 2);
+        r.attributes.insert("S".into(), vec![json!({"public": true})]);
+        assert_eq!(r.resources("S"), None);
+        r.attributes.get_mut("S").unwrap().push(json!({"public": false}));
+        assert_eq!(r.resources("S").unwrap().len(), 2);
+        r.live = false;
+        assert_eq!(r.resources("S"), None);
+    }
+}

@@ -39,6 +39,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                 for (var, id) in ctx.of(AwsKind::Vpc) {
                     if vpcs.iter().any(|v| v.id == id) {
                         out.resolved.push((var.to_string(), ctx.region.to_string(), id.to_string()));
+                        out.attribute(var, serde_json::json!({"exists": true}));
                     } else {
                         out.findings.push(ctx.finding(
                             &VPC_NOT_FOUND,
@@ -76,6 +77,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                 )),
                 Some(s) => {
                     out.resolved.push((var.to_string(), ctx.region.to_string(), s.id.clone()));
+                    out.attribute(var, serde_json::json!({"public": s.public}));
                     if let (Some(want), Some(have)) = (&configured, &s.vpc_id) {
                         if want != have {
                             out.findings.push(ctx.finding(
@@ -108,6 +110,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                         )),
                         Some(g) => {
                             out.resolved.push((var.to_string(), ctx.region.to_string(), g.id.clone()));
+                            out.attribute(var, serde_json::json!({"rules": g.rules}));
                             if let (Some(want), Some(have)) = (&env_vpc, &g.vpc_id) {
                                 if want != have {
                                     out.findings.push(ctx.finding(
@@ -149,6 +152,7 @@ fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], en
     let vpc_text = env_vpc.map(|v| format!(" in {v}")).unwrap_or_default();
     if let [g] = in_vpc.as_slice() {
         out.resolved.push((var.to_string(), ctx.region.to_string(), g.id.clone()));
+        out.attribute(var, serde_json::json!({"rules": g.rules}));
         if vpc_launch {
             out.findings.push(ctx.finding(
                 &SG_NAME_NOT_ID,

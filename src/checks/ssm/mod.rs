@@ -14,7 +14,10 @@ pub fn judge(ctx: &LiveCtx, params: &ParameterAnswers, out: &mut LiveOut) {
     let mut denied = false;
     for (var, name) in ctx.of(AwsKind::Parameter) {
         match params.by_name.get(name) {
-            Some(Ok(Some(p))) => out.resolved.push((var.to_string(), ctx.region.to_string(), p.name.clone())),
+            Some(Ok(Some(p))) => {
+                out.resolved.push((var.to_string(), ctx.region.to_string(), p.name.clone()));
+                out.attribute(var, serde_json::json!({"exists": true}));
+            }
             Some(Ok(None)) => out.findings.push(ctx.finding(
                 &SSM_NOT_FOUND,
                 var,

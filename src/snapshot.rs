@@ -1,0 +1,68 @@
+//! `preflight snapshot --env NAME`: after the tests pass, records NAME as tested. It runs the
+//! same check as `check` and writes the lock only when nothing blocks: a lock of a broken
+//! environment would make every later comparison meaningless.
+
+use std::path::Path;
+
+use crate::check::Outcome;
+use crate::cli::exit;
+use crate::config::{Config, Environment};
+use crate::diag::ToolError;
+use crate::lock::{self, Lock, LockedVar};
+use crate::report::Verdict;
+use crate::schema::{EnvSchema, Parity};
+
+/// Builds the lock from a check's outcome. Never holds a plaintext value.
+pub fn build(env: &Environment, schema: &EnvSchema, outcome: &Outcome, offline: bool) -> Result<Lock, ToolError> {
+    let salt = lock::new_salt()?;
+    let mut variables = std::collections::BTreeMap::new();
+    for (name, value) in &outcome.resolved.values {
+        let prop = schema.properties.get(name);
+        let parity = prop.map(|p| p.parity()).unwrap_or(Parity::Differs);
+        let secret = outcome.secrets.contains(name);
+        let mut v = LockedVar { parity, secret, digest: None, kind: None, resources: None };
+        match parity {
+            Parity::Same if !secret => v.digest = value.as_deref().map(|x| lock::salted(&salt, name, x)),
+            Parity::Resource => {
+                v.kind = prop.and_then(|p| p.aws).map(|k| k.as_str().to_string());
+                v.resources = outcome.resolved.resources(name);
+            }
+            _ => {}
+        }
+        variables.insert(name.clone(), v);
+    }
+    Ok(Lock {
+        preflight_lock: 1,
+        environment: env.name.clone(),
+        region: env.region.get_ref().clone(),
+        commit: outcome.commit.clone(),
+        created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        fingerprint: outcome.report.fingerprint.clone(),
+        offline,
+        salt,
+        variables,
+        artifacts: outcome.resolved.artifacts.clone(),
+    })
+}
+
+/// Writes the lock unless the check blocked; returns the exit code.
+pub fn run(cfg: &Config, env: &Environment, schema: &EnvSchema, outcome: &Outcome, offline: bool, output: Option<&Path>, dir: &Path, allow_unverified: bool) -> Result<u8, ToolError> {
+    let verdict = outcome.report.verdict();
+    if verdict == Verdict::Blocked {
+        eprint!("{}", crate::report::human::render(&outcome.report, false));
+        eprintln!("preflight: not recording {} as tested: the check is blocked", env.name);
+        return Ok(exit::BLOCKED);
+    }
+    let lock = build(env, schema, outcome, offline)?;
+    let path = match output {
+        Some(p) if p.is_absolute() => p.to_path_buf(),
+        Some(p) => dir.join(p),
+        None => cfg.resolve(&env.lock_path()),
+    };
+    lock::write(&path, &lock)?;
+    println!("recorded {} as tested: {} ({} variables, fingerprint {})", env.name, path.display(), lock.variables.len(), lock.fingerprint);
+    for u in &outcome.report.unverified {
+        eprintln!("unverified: {}: {} (the lock records what could be checked)", u.check, u.reason);
+    }
+    Ok(if verdict == Verdict::Unverified && !allow_unverified { exit::UNVERIFIED } else { exit::PASS })
+}
