@@ -31,6 +31,7 @@ def seed():
         for i, z in enumerate("ab", 1))
     s["STAGING_SG"] = eu.create_security_group(GroupName="web-staging", Description="web", VpcId=vpc)["GroupId"]
     s["STAGING_AMI"] = eu.register_image(Name="shop-web-1.4", RootDeviceName="/dev/xvda")["ImageId"]
+    s["STAGING_AMI_NEW"] = eu.register_image(Name="shop-web-1.5", RootDeviceName="/dev/xvda")["ImageId"]
 
     # production: us-east-1, a new VPC; the old VPC still holds the staging-named group
     us = ec2("us-east-1")

@@ -213,7 +213,9 @@ async fn check_with_progress<C: Cloud>(
         live: cloud.is_some(),
     };
     if let Some((lock, name)) = &opts.against {
-        let (mut f, mut u) = checks::drift::compare(lock, name, schema, &set, &hidden, &resolved, region);
+        let blocked: BTreeSet<String> =
+            findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).filter_map(|f| f.key.clone()).collect();
+        let (mut f, mut u) = checks::drift::compare(lock, name, schema, &set, &hidden, &blocked, &resolved, region);
         findings.append(&mut f);
         unverified.append(&mut u);
     }

@@ -45,7 +45,19 @@ impl Resolved {
 }
 
 /// Compares the target with the tested lock. `lock_name` is how findings name the lock.
-pub fn compare(lock: &Lock, lock_name: &str, schema: &EnvSchema, env: &EnvSet, hidden: &BTreeSet<String>, now: &Resolved, region: &str) -> (Vec<Finding>, Vec<Unverified>) {
+/// `blocked` names variables that already have an error finding (say, an image that does not
+/// exist): their resources cannot be compared, and the finding already blocks.
+#[allow(clippy::too_many_arguments)]
+pub fn compare(
+    lock: &Lock,
+    lock_name: &str,
+    schema: &EnvSchema,
+    env: &EnvSet,
+    hidden: &BTreeSet<String>,
+    blocked: &BTreeSet<String>,
+    now: &Resolved,
+    region: &str,
+) -> (Vec<Finding>, Vec<Unverified>) {
     let mut findings = Vec::new();
     let mut unverified = Vec::new();
     let tested = &lock.environment;
@@ -104,6 +116,7 @@ pub fn compare(lock: &Lock, lock_name: &str, schema: &EnvSchema, env: &EnvSet, h
                         format!("the lock {lock_name} has no attributes for the tested resources")
                     },
                 ),
+                (_, None) if blocked.contains(name) => {}
                 (_, None) => not_compared(format!("drift {name}"), "this run did not look the resources up (--offline, or the lookup failed)".into()),
             },
         }
