@@ -252,7 +252,24 @@ async fn check_with_progress<C: Cloud>(
         .flat_map(|v| [Some(v.raw.clone()), v.value.clone()])
         .flatten()
         .collect();
+    let mut cases: BTreeSet<(&'static str, String)> = set.vars.keys().map(|n| ("env", n.clone())).collect();
+    for (var, kind, _) in &validated.resources {
+        cases.insert((family_of(*kind), var.clone()));
+    }
+    for v in set.vars.values().filter(|v| reference::has_reference(&v.raw)) {
+        cases.insert(("ssm", v.name.clone()));
+    }
+    for a in &cfg.artifacts {
+        cases.insert(("artifact", a.name.get_ref().clone()));
+    }
+    if let Some((lock, _)) = &opts.against {
+        cases.extend(lock.variables.keys().chain(set.vars.keys()).map(|n| ("drift", n.clone())));
+    }
+    if opts.expect_fingerprint.is_some() {
+        cases.insert(("drift", "fingerprint".into()));
+    }
     let mut report = Report {
+        cases: cases.into_iter().collect(),
         environment: env.name.clone(),
         fingerprint: fp,
         findings,
@@ -265,6 +282,16 @@ async fn check_with_progress<C: Cloud>(
     report.sort();
     let secret_names = set.vars.keys().filter(|n| is_secret(n)).cloned().collect();
     Ok(Outcome { report, resolved, secrets: secret_names, commit })
+}
+
+/// The check family that judges a resource kind.
+fn family_of(kind: AwsKind) -> &'static str {
+    match kind {
+        AwsKind::Image => "ami",
+        AwsKind::SecurityGroup | AwsKind::Subnet | AwsKind::Vpc => "network",
+        AwsKind::InstanceType | AwsKind::LaunchTemplate | AwsKind::KeyPair => "compute",
+        AwsKind::Parameter => "ssm",
+    }
 }
 
 fn slot(checked: &mut Checked, kind: AwsKind) -> &mut usize {

@@ -34,6 +34,11 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// At build time: record which commit and sources an artifact is built from.
     Stamp(StampArgs),
+    /// Install or remove the pre-push git hook that checks pushes to deploy refs.
+    Hook {
+        #[command(subcommand)]
+        action: HookAction,
+    },
     /// Print the documentation of a rule (or list every rule).
     Explain {
         /// A rule id such as ami-not-found.
@@ -48,6 +53,30 @@ pub enum Command {
     /// Print a shell completion script.
     Completions {
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookAction {
+    /// Install the pre-push hook (keeps and chains to an existing one).
+    Install {
+        /// The environment to check (default: [hook] env, or the only environment).
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+    },
+    /// Remove the hook and restore the one that was there before.
+    Uninstall,
+    /// Run by git: reads the pre-push protocol from stdin and checks pushes to deploy refs.
+    #[command(hide = true)]
+    PrePush {
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        #[arg(long, env = "PREFLIGHT_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
+        offline: bool,
+        #[arg(long, env = "PREFLIGHT_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+        timeout: Duration,
+        /// The remote's name and URL, as git passes them.
+        args: Vec<String>,
     },
 }
 
@@ -88,6 +117,9 @@ pub struct StampArgs {
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
 }
 
 #[derive(Debug, Args)]
@@ -107,9 +139,9 @@ pub struct CheckArgs {
     /// The git revision being deployed (default HEAD).
     #[arg(long, env = "PREFLIGHT_REV", value_name = "REV")]
     pub rev: Option<String>,
-    /// Output format.
-    #[arg(long, env = "PREFLIGHT_FORMAT", value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format [default: human; under GitHub Actions, human plus annotations].
+    #[arg(long, env = "PREFLIGHT_FORMAT", value_enum)]
+    pub format: Option<Format>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, env = "PREFLIGHT_OUTPUT", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -162,6 +194,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
     match cli.command {
         Command::Check(args) => run_check(cli.config.as_deref(), &dir, &args),
         Command::Snapshot(args) => run_snapshot(cli.config.as_deref(), &dir, &args),
+        Command::Hook { action } => run_hook(cli.config.as_deref(), &dir, action),
         Command::Stamp(args) => {
             let cfg = config::load(&config::locate(cli.config.as_deref(), &dir)?)?;
             stamp::run(&cfg, &args.artifact, args.output.as_deref(), args.print_digest, &dir)
@@ -177,6 +210,11 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
 }
 
 fn run_check(config: Option<&Path>, dir: &Path, args: &CheckArgs) -> Result<u8, ToolError> {
+    run_check_to(config, dir, args, false)
+}
+
+/// Runs a check; `to_stderr` sends the report to stderr (the hook: git shows it to the user).
+fn run_check_to(config: Option<&Path>, dir: &Path, args: &CheckArgs, to_stderr: bool) -> Result<u8, ToolError> {
     let (cfg, schema) = load(config, dir)?;
     let env = cfg.environment(args.env.as_deref())?;
     let against = match (&args.against, &env.tested_as) {
@@ -203,7 +241,11 @@ fn run_check(config: Option<&Path>, dir: &Path, args: &CheckArgs) -> Result<u8, 
         against,
     };
     let report = check::check(&cfg, env, &schema, &opts)?.report;
-    emit(&report, args.format, args.output.as_deref(), dir)?;
+    if to_stderr {
+        eprint!("{}", report::human::render(&report, false));
+    } else {
+        emit(&report, args.format, args.output.as_deref(), dir)?;
+    }
     Ok(match report.verdict() {
         Verdict::Pass => exit::PASS,
         Verdict::Blocked => exit::BLOCKED,
@@ -222,6 +264,46 @@ fn load(config: Option<&Path>, dir: &Path) -> Result<(config::Config, schema::En
     Ok((cfg, schema))
 }
 
+fn run_hook(config: Option<&Path>, dir: &Path, action: HookAction) -> Result<u8, ToolError> {
+    match action {
+        HookAction::Uninstall => crate::hook::uninstall(dir),
+        HookAction::Install { env } => {
+            let cfg = config::load(&config::locate(config, dir)?)?;
+            crate::hook::install(&cfg, env.as_deref(), dir)
+        }
+        HookAction::PrePush { env, offline, timeout, .. } => {
+            let input = crate::hook::read_stdin();
+            let (cfg, _) = load(config, dir)?;
+            let pushes = crate::hook::pushes_to_check(&input, &cfg.hook.refs)?;
+            if pushes.is_empty() {
+                return Ok(exit::PASS);
+            }
+            let env = env.or_else(|| cfg.hook.env.clone());
+            let mut worst = exit::PASS;
+            for (remote_ref, sha) in pushes {
+                eprintln!("preflight: checking {} for the push to {remote_ref}", &sha[..sha.len().min(12)]);
+                let args = CheckArgs {
+                    env: env.clone(),
+                    offline,
+                    against: None,
+                    expect_fingerprint: None,
+                    rev: Some(sha),
+                    format: Some(Format::Human),
+                    output: None,
+                    timeout,
+                    allow_unverified: false,
+                };
+                let code = run_check_to(config, dir, &args, true)?;
+                worst = worst.max(code);
+            }
+            if worst != exit::PASS {
+                eprintln!("preflight: push blocked (exit {worst}); fix the findings above, or push with --no-verify to bypass the hook");
+            }
+            Ok(worst)
+        }
+    }
+}
+
 fn run_snapshot(config: Option<&Path>, dir: &Path, args: &SnapshotArgs) -> Result<u8, ToolError> {
     let (cfg, schema) = load(config, dir)?;
     let env = cfg.environment(Some(&args.env))?;
@@ -231,11 +313,17 @@ fn run_snapshot(config: Option<&Path>, dir: &Path, args: &SnapshotArgs) -> Resul
 }
 
 /// Renders the report in the chosen format to stdout or `--output`.
-fn emit(report: &Report, format: Format, output: Option<&Path>, dir: &Path) -> Result<(), ToolError> {
+fn emit(report: &Report, format: Option<Format>, output: Option<&Path>, dir: &Path) -> Result<(), ToolError> {
     let color = output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let text = match format {
-        Format::Human => report::human::render(report, color),
-        Format::Json => report::json::render(report),
+        None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => {
+            report::human::render(report, color) + &report::github::annotations(report)
+        }
+        None | Some(Format::Human) => report::human::render(report, color),
+        Some(Format::Json) => report::json::render(report),
+        Some(Format::Sarif) => report::sarif::render(report),
+        Some(Format::Junit) => report::junit::render(report),
+        Some(Format::Github) => report::github::render(report),
     };
     match output {
         Some(p) => {

@@ -15,6 +15,7 @@ pub mod env;
 pub mod explain;
 pub mod fingerprint;
 pub mod git;
+pub mod hook;
 pub mod init;
 pub mod live;
 pub mod lock;

@@ -2,8 +2,11 @@
 //! what was checked, the verdict and the fingerprint. Renderers never see a secret value:
 //! [`Report::redact`] runs before any of them, and source texts are masked when loaded.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use serde::Serialize;
 
@@ -125,6 +128,9 @@ pub struct Report {
     pub sources: Vec<SourceFile>,
     /// Lines for the human report only (e.g. "live checks skipped: --offline").
     pub notes: Vec<String>,
+    /// What was checked, by family (`env`: each variable; `ami`: each variable naming images;
+    /// ...): the JUnit report shows one case each, so a passing gate shows green cases.
+    pub cases: Vec<(&'static str, String)>,
 }
 
 impl Report {
@@ -140,6 +146,12 @@ impl Report {
 
     pub fn count(&self, severity: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+
+    /// The report's location for a finding, or preflight.toml when it has none (formats such
+    /// as SARIF and GitHub annotations want a file for every result).
+    pub fn location_or_config(f: &Finding) -> Location {
+        f.location.clone().unwrap_or(Location { path: crate::config::FILE_NAME.into(), line: 1, column: 1, span: None })
     }
 
     /// Orders findings by file position, then rule, so every format lists them alike.
