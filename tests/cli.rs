@@ -202,6 +202,18 @@ fn expect_fingerprint_blocks_when_the_environment_changed() {
 }
 
 #[test]
+fn outside_git_the_commit_can_be_named_in_full_to_match_the_gate() {
+    let env = format!("LAUNCH_AMI=ami-0123456789abcdef0\nDB_PASSWORD={}\nPORT=8080\nMODE=blue\n", "x".repeat(40));
+    let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let a = check(dir.path(), &["--format", "json", "--rev", commit]).json()["fingerprint"].clone();
+    let b = check(dir.path(), &["--format", "json"]).json()["fingerprint"].clone();
+    assert_ne!(a, b, "the commit is part of the fingerprint");
+    assert_eq!(check(dir.path(), &["--rev", commit, "--expect-fingerprint", a.as_str().unwrap()]).code, 0);
+    assert_eq!(check(dir.path(), &["--rev", "HEAD"]).code, 2, "a symbolic rev needs a repository");
+}
+
+#[test]
 fn flags_come_from_preflight_env_variables_too() {
     let dir = broken_repo();
     let mut c = preflight(dir.path());
