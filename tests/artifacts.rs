@@ -5,7 +5,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use git2::{Repository, Signature};
-use support::{preflight, run};
+use support::{commit_all, preflight, run};
 
 const CONFIG: &str = r#"schema = "env.schema.json"
 
@@ -23,18 +23,6 @@ fn write(root: &Path, path: &str, text: &str) {
     let p = root.join(path);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, text).unwrap();
-}
-
-fn commit_all(repo: &Repository, message: &str) -> git2::Oid {
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).unwrap();
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("test", "test@example.invalid").unwrap();
-    let parents: Vec<git2::Commit> = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).into_iter().collect();
-    let parents: Vec<&git2::Commit> = parents.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents).unwrap()
 }
 
 /// A repository with a launcher tool, its module files and an unrelated README.

@@ -474,17 +474,6 @@ fn denied_calls_are_unverified_not_not_found() {
 
 // ---- artifact provenance from a tag of the deployed image ----
 
-fn git_commit_all(repo: &git2::Repository, message: &str) {
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::now("test", "test@example.invalid").unwrap();
-    let parents: Vec<git2::Commit> = repo.head().ok().and_then(|h| h.peel_to_commit().ok()).into_iter().collect();
-    let parents: Vec<&git2::Commit> = parents.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents).unwrap();
-}
-
 #[test]
 fn an_image_baked_from_an_old_recipe_is_stale() {
     let Some(moto) = Moto::start() else { return };
@@ -495,7 +484,7 @@ fn an_image_baked_from_an_old_recipe_is_stale() {
     let dir = repo(&[("preflight.toml", &cfg), ("env.schema.json", ONE_AMI), ("packer/web.pkr.hcl", "source \"amazon-ebs\" \"web\" {}\n")]);
     let git = git2::Repository::init(dir.path()).unwrap();
     std::fs::write(dir.path().join("prod.env"), "LAUNCH_AMI=ami-0123456789abcdef0\n").unwrap();
-    git_commit_all(&git, "recipe v1");
+    support::commit_all(&git, "recipe v1");
     let digest = {
         let mut c = preflight(dir.path());
         c.args(["stamp", "--artifact", "web-image", "--print-digest"]);
@@ -510,19 +499,19 @@ fn an_image_baked_from_an_old_recipe_is_stale() {
         (baked, east.image("web-untagged").await)
     });
     std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={baked}\n")).unwrap();
-    git_commit_all(&git, "use the baked image");
+    support::commit_all(&git, "use the baked image");
     let r = check(dir.path(), &moto.endpoint, &[]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
 
     // The recipe changes; the image was not rebaked.
     std::fs::write(dir.path().join("packer/web.pkr.hcl"), "source \"amazon-ebs\" \"web\" { ami_name = \"v2\" }\n").unwrap();
-    git_commit_all(&git, "recipe v2");
+    support::commit_all(&git, "recipe v2");
     let r = check(dir.path(), &moto.endpoint, &[]);
     assert_eq!(r.rules(), ["artifact-stale"], "{}", r.stdout);
 
     // An image with no tag says nothing about its recipe.
     std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={untagged}\n")).unwrap();
-    git_commit_all(&git, "untagged image");
+    support::commit_all(&git, "untagged image");
     assert_eq!(check(dir.path(), &moto.endpoint, &[]).rules(), ["artifact-unstamped"]);
 
     // Offline the tag cannot be read: unverified, never a pass.
