@@ -69,7 +69,7 @@ pub enum HookAction {
     /// Run by git: reads the pre-push protocol from stdin and checks pushes to deploy refs.
     #[command(hide = true)]
     PrePush {
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, env = "PREFLIGHT_ENV", value_name = "NAME")]
         env: Option<String>,
         #[arg(long, env = "PREFLIGHT_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
         offline: bool,
@@ -294,7 +294,11 @@ fn run_hook(config: Option<&Path>, dir: &Path, action: HookAction) -> Result<u8,
                     allow_unverified: false,
                 };
                 let code = run_check_to(config, dir, &args, true)?;
-                worst = worst.max(code);
+                // A block is the news, even when another push could not be verified.
+                worst = match (worst, code) {
+                    (exit::BLOCKED, _) | (_, exit::BLOCKED) => exit::BLOCKED,
+                    (a, b) => a.max(b),
+                };
             }
             if worst != exit::PASS {
                 eprintln!("preflight: push blocked (exit {worst}); fix the findings above, or push with --no-verify to bypass the hook");

@@ -24,7 +24,8 @@
 # don't, unless you mean it.
 #
 # The fingerprint covers the git commit, so the revision must carry the commit the gate
-# checked (bundle .git, which `aws deploy push` does unless --ignore-hidden-files). With
+# checked: bundle .git (`aws deploy push` does unless --ignore-hidden-files), or set
+# PREFLIGHT_REV to the full 40-hex commit id. With
 # `tested_as` set for the environment, bundle the tested lock too (.preflight/NAME.lock.json).
 set -uo pipefail   # no -e: the exit code of preflight is examined below
 
@@ -74,7 +75,7 @@ log "exit $status: $why"
 gitdir=$dir
 while [ "$gitdir" != / ] && [ ! -e "$gitdir/.git" ]; do gitdir=$(dirname "$gitdir"); done
 if [ "$status" -eq 1 ] && [ ! -e "$gitdir/.git" ]; then
-  log "note: $dir is not in a git repository, so this check's fingerprint has no commit; one taken in a git checkout (as in CI) has, and cannot match: bundle .git in the revision"
+  log "note: $dir is not in a git repository: without PREFLIGHT_REV this check's fingerprint has no commit, and cannot match one taken in a git checkout (as in CI); bundle .git in the revision, or set PREFLIGHT_REV (preflight's --rev) to the full 40-hex commit id the gate checked"
 fi
 log "failing the deployment"
 exit "$status"

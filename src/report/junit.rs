@@ -37,7 +37,11 @@ pub fn render(report: &Report) -> String {
         suites.entry(family).or_default().entry(name.clone()).or_default();
     }
     for f in &report.findings {
-        let name = f.key.clone().unwrap_or_else(|| "(environment)".into());
+        let name = match (&f.key, f.rule.id) {
+            (Some(k), _) => k.clone(),
+            (None, "fingerprint-mismatch") => "fingerprint".into(),
+            (None, _) => "(environment)".into(),
+        };
         let case = suites.entry(f.rule.family).or_default().entry(name).or_default();
         let loc = f.location.as_ref().map(|l| format!(" at {}:{}:{}", l.path, l.line, l.column)).unwrap_or_default();
         let region = f.region.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();

@@ -138,3 +138,79 @@ fn serve(mut c: TcpStream, upstream: u16, fail: bool, status: u16, code: &str) {
     let _ = up.read_to_end(&mut resp);
     let _ = c.write_all(&resp);
 }
+
+/// Shares (in percent) of requests that meet each fault; the rest are forwarded untouched.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mix {
+    /// Read the request, then close without a byte of answer.
+    pub drop: u32,
+    /// Forward after `delay_ms`.
+    pub delay: u32,
+    pub delay_ms: u64,
+    /// Answer with headers promising a body, send part of it, then close (a reset mid-answer).
+    pub truncate: u32,
+    /// Answer 503 RequestLimitExceeded.
+    pub throttle: u32,
+}
+
+/// A proxy in front of `upstream` that injects the faults of a [`Mix`], chosen per request by
+/// a fixed pseudo-random sequence (`seed`), so a failing run can be replayed.
+pub struct Chaos {
+    pub port: u16,
+    pub seen: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Chaos {
+    pub fn start(upstream: u16, mix: Mix, seed: u64) -> Chaos {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let (s, n) = (stop.clone(), seen.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((c, _)) => {
+                        let i = n.fetch_add(1, Ordering::SeqCst) as u64;
+                        let roll = (seed.wrapping_add(i).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 33) % 100;
+                        std::thread::spawn(move || chaos(c, upstream, mix, roll as u32));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Chaos { port, seen, stop }
+    }
+}
+
+impl Drop for Chaos {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn chaos(mut c: TcpStream, upstream: u16, mix: Mix, roll: u32) {
+    let mut edge = mix.drop;
+    if roll < edge {
+        let _ = read_request(&mut c);
+        return;
+    }
+    edge += mix.throttle;
+    if roll < edge {
+        serve(c, upstream, true, 503, "RequestLimitExceeded");
+        return;
+    }
+    edge += mix.truncate;
+    if roll < edge {
+        let _ = read_request(&mut c);
+        let _ = c.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 4096\r\n\r\n<DescribeImagesResponse><reque");
+        return;
+    }
+    edge += mix.delay;
+    if roll < edge {
+        std::thread::sleep(Duration::from_millis(mix.delay_ms));
+    }
+    serve(c, upstream, false, 0, "");
+}
