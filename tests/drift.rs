@@ -169,20 +169,33 @@ fn images_and_groups_are_compared_by_attributes_not_ids() {
         us.allow(&prod_sg_open, 443, "0.0.0.0/0").await;
         us.allow(&prod_sg_open, 22, "0.0.0.0/0").await;
         us.param("/app/flags", "a,b").await;
+        eu.secure_param("/app/db_password", "Seeded-Secure-Value-42").await;
+        eu.param("/app/api_token", "Seeded-Token-Value-43").await;
         (staging_ami, prod_same, prod_old, staging_sg, prod_sg_same, prod_sg_open)
     });
-    let staging = format!("LAUNCH_AMI={staging_ami}\nWEB_SG={staging_sg}\nLOG_LEVEL=info\n");
+    let staging = format!(
+        "LAUNCH_AMI={staging_ami}\nWEB_SG={staging_sg}\nLOG_LEVEL=info\n\
+         DB_PASSWORD={{{{resolve:ssm-secure:/app/db_password}}}}\nAPI_TOKEN={{{{resolve:ssm:/app/api_token}}}}\n"
+    );
     let dir = repo(&[("preflight.toml", &config("eu-west-1", "us-east-1")), ("env.schema.json", SCHEMA), ("staging.env", &staging)]);
     let r = cmd(dir.path(), Some(&moto.endpoint), &["snapshot", "--env", "staging"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let lock = std::fs::read_to_string(dir.path().join(".preflight/staging.lock.json")).unwrap();
+    for seeded in ["Seeded-Secure-Value-42", "Seeded-Token-Value-43"] {
+        assert!(!lock.contains(seeded), "the lock holds the seeded secret {seeded}");
+    }
+    let l: serde_json::Value = serde_json::from_str(&lock).unwrap();
+    assert_eq!(l["variables"]["API_TOKEN"]["secret"], true);
+    assert_eq!(l["variables"]["LAUNCH_AMI"]["resources"][0]["name"], "goinstance-1.4");
 
     // A copy of the tested image in another region, and an equivalent group: no drift.
-    std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={prod_same}\nWEB_SG={prod_sg_same}\nLOG_LEVEL=info\n")).unwrap();
+    let secrets = "DB_PASSWORD=prod-only\nAPI_TOKEN=prod-token\n";
+    std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={prod_same}\nWEB_SG={prod_sg_same}\nLOG_LEVEL=info\n{secrets}")).unwrap();
     let r = cmd(dir.path(), Some(&moto.endpoint), &["check", "--env", "production", "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
 
     // An older image and a group with an extra rule: drift, saying what differs.
-    std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={prod_old}\nWEB_SG={prod_sg_open}\nLOG_LEVEL=info\n")).unwrap();
+    std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={prod_old}\nWEB_SG={prod_sg_open}\nLOG_LEVEL=info\n{secrets}")).unwrap();
     let r = cmd(dir.path(), Some(&moto.endpoint), &["check", "--env", "production", "--format", "json"]);
     assert_eq!(r.code, 1);
     assert_eq!(r.rules(), ["drift-resource", "drift-resource"], "{}", r.stdout);
