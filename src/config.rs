@@ -308,6 +308,13 @@ pub fn parse(path: &Path, text: String) -> Result<Config, ToolError> {
         environments.insert(name, env);
     }
 
+    if let Some(h) = &raw.hook.env {
+        if !names.contains(h) {
+            let at = text.find("[hook]").unwrap_or(0);
+            return Err(located(at..at + 6, format!("[hook] env names an unknown environment `{h}`"), &format!("known: {}", names.join(", "))));
+        }
+    }
+
     let mut artifacts = Vec::new();
     let mut seen = Vec::<String>::new();
     for a in raw.artifacts {
@@ -466,6 +473,13 @@ refs = ["refs/heads/release/*"]
     fn bad_region_and_vpc() {
         assert!(p(&GOOD.replace("\"us-west-2\"", "\"uswest2\"")).is_err());
         assert!(p(&GOOD.replace("vpc-0123456789abcdef0", "vpc-xyz")).is_err());
+    }
+
+    #[test]
+    fn hook_env_must_exist() {
+        let e = p(&GOOD.replace("refs = [\"refs/heads/release/*\"]", "refs = []\nenv = \"prod\"")).unwrap_err();
+        assert!(e.to_string().contains("unknown environment `prod`"), "{e}");
+        assert!(p(&GOOD.replace("refs = [\"refs/heads/release/*\"]", "env = \"production\"")).is_ok());
     }
 
     #[test]
