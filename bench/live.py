@@ -34,8 +34,11 @@ import boto3  # noqa: E402  (from the bench venv)
 
 s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
 endpoint = f"http://127.0.0.1:{port}"
-log = open(tempfile.mktemp(suffix="-moto.log"), "w")
-moto = subprocess.Popen([str(venv / "bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log)
+motodir = tempfile.mkdtemp(prefix="preflight-bench-moto-")
+log = open(os.path.join(motodir, "moto.log"), "w")
+# moto's request recorder writes `moto_recording` in its working directory: keep it out of the repo.
+moto = subprocess.Popen([str(venv / "bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log,
+                        cwd=motodir, env={**os.environ, "MOTO_RECORDER_FILEPATH": os.path.join(motodir, "moto_recording")})
 env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
        "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1", "AWS_PAGER": ""}
 env.pop("AWS_PROFILE", None)

@@ -137,8 +137,12 @@ impl Moto {
         let log = logdir.path().join("moto.log");
         let port = free_port();
         let logfile = std::fs::File::create(&log).unwrap();
+        // moto's request recorder writes `moto_recording` in its working directory: keep it in
+        // the temporary directory, never in the repository.
         let child = Command::new(&server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .current_dir(logdir.path())
+            .env("MOTO_RECORDER_FILEPATH", logdir.path().join("moto_recording"))
             .stdin(Stdio::null())
             .stdout(logfile.try_clone().unwrap())
             .stderr(logfile)
