@@ -14,6 +14,8 @@ pub mod diag;
 pub mod env;
 pub mod explain;
 pub mod fingerprint;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod git;
 pub mod hook;
 pub mod init;

@@ -1,10 +1,7 @@
 //! Lock files (`preflight snapshot`): any bytes give a lock or a tool error, never a panic.
+//! The property lives in `preflight::fuzzing`, shared with tests/fuzz_regressions.rs.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = preflight::lock::parse(text, "fuzz.lock.json");
-    }
-});
+fuzz_target!(|data: &[u8]| preflight::fuzzing::lock_loader(data));

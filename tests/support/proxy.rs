@@ -1,6 +1,7 @@
-//! Loopback endpoints that misbehave on purpose: one that accepts and never answers, and a
+//! Loopback endpoints that misbehave on purpose: one that accepts and never answers, a
 //! proxy in front of moto that answers the first N requests with an AWS throttling (or any
-//! other) error, then forwards. Each serves one request per connection and closes it.
+//! other) error, then forwards, and [`Chaos`], which drops, resets, truncates, delays and
+//! throttles a chosen share of requests. Each serves one request per connection and closes it.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -151,6 +152,9 @@ pub struct Mix {
     pub truncate: u32,
     /// Answer 503 RequestLimitExceeded.
     pub throttle: u32,
+    /// Read the request, then reset the connection (a TCP RST, as a load balancer or a
+    /// restarted peer does).
+    pub reset: u32,
 }
 
 /// A proxy in front of `upstream` that injects the faults of a [`Mix`], chosen per request by
@@ -200,6 +204,13 @@ fn chaos(mut c: TcpStream, upstream: u16, mix: Mix, roll: u32) {
     edge += mix.throttle;
     if roll < edge {
         serve(c, upstream, true, 503, "RequestLimitExceeded");
+        return;
+    }
+    edge += mix.reset;
+    if roll < edge {
+        let _ = read_request(&mut c);
+        // SO_LINGER 0: close() sends RST instead of FIN.
+        let _ = socket2::SockRef::from(&c).set_linger(Some(Duration::ZERO));
         return;
     }
     edge += mix.truncate;
