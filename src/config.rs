@@ -346,6 +346,11 @@ pub fn parse(path: &Path, text: String) -> Result<Config, ToolError> {
 }
 
 impl Config {
+    /// How reports name this file: its file name (locations are relative to its directory).
+    pub fn file_name(&self) -> String {
+        self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| FILE_NAME.to_string())
+    }
+
     /// Resolves a path written in the config against the config's directory.
     pub fn resolve(&self, rel: &str) -> PathBuf {
         let p = Path::new(rel);

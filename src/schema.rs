@@ -73,6 +73,8 @@ pub enum ValueType {
     Boolean,
     Array,
     Object,
+    /// An empty value, for a property whose `type` list includes "null".
+    Null,
 }
 
 impl ValueType {
@@ -84,6 +86,7 @@ impl ValueType {
             ValueType::Boolean => "a boolean (true, false, 1 or 0)",
             ValueType::Array => "an array (a JSON array, or comma-separated values)",
             ValueType::Object => "a JSON object",
+            ValueType::Null => "empty (null)",
         }
     }
 }
@@ -91,7 +94,8 @@ impl ValueType {
 /// What the schema says about one variable.
 #[derive(Debug, Clone)]
 pub struct Property {
-    pub value_type: ValueType,
+    /// The types a value is converted to, tried in order (never empty).
+    pub value_types: Vec<ValueType>,
     /// For arrays: the type of each item (from `items.type`).
     pub item_type: Option<ValueType>,
     pub aws: Option<AwsKind>,
@@ -100,9 +104,25 @@ pub struct Property {
 }
 
 impl Property {
+    fn plain() -> Property {
+        Property { value_types: vec![ValueType::String], item_type: None, aws: None, write_only: false, parity: None }
+    }
+
     /// The effective parity: explicit, else `resource` for cloud resources, else `differs`.
     pub fn parity(&self) -> Parity {
         self.parity.unwrap_or(if self.aws.is_some() { Parity::Resource } else { Parity::Differs })
+    }
+
+    /// Converts an environment string to the first of the property's types it fits.
+    /// `Err` describes what was expected.
+    pub fn convert(&self, value: &str) -> Result<Value, String> {
+        for ty in &self.value_types {
+            if let Ok(v) = coerce(value, *ty, self.item_type) {
+                return Ok(v);
+            }
+        }
+        let names: Vec<&str> = self.value_types.iter().map(|t| t.describe()).collect();
+        Err(names.join(" or "))
     }
 }
 
@@ -112,6 +132,11 @@ pub struct EnvSchema {
     pub json: Value,
     pub validator: jsonschema::Validator,
     pub properties: BTreeMap<String, Property>,
+    /// `patternProperties`, in the schema's order: a variable not in `properties` takes the
+    /// first whose pattern matches its name.
+    pub patterns: Vec<(regex::Regex, Property)>,
+    /// `additionalProperties` when it is a schema: for variables matched by neither.
+    pub additional: Option<Property>,
     pub required: BTreeSet<String>,
 }
 
@@ -149,9 +174,24 @@ impl EnvSchema {
         if let Some(props) = obj.get("properties") {
             let props = props.as_object().ok_or_else(|| err("`properties` must be an object".into()))?;
             for (name, p) in props {
-                properties.insert(name.clone(), read_property(name, p).map_err(|m| err(m))?);
+                properties.insert(name.clone(), read_property(&json, name, p).map_err(|m| err(m))?);
             }
         }
+        let mut patterns = Vec::new();
+        if let Some(Value::Object(pp)) = obj.get("patternProperties") {
+            for (pattern, p) in pp {
+                let prop = read_property(&json, pattern, p).map_err(|m| err(m))?;
+                // JSON Schema patterns are ECMA-262; one the regex crate cannot read is still
+                // validated by jsonschema, it only lends no metadata here.
+                if let Ok(re) = regex::Regex::new(pattern) {
+                    patterns.push((re, prop));
+                }
+            }
+        }
+        let additional = match obj.get("additionalProperties") {
+            Some(p @ Value::Object(_)) => Some(read_property(&json, "additionalProperties", p).map_err(|m| err(m))?),
+            _ => None,
+        };
         let mut required = BTreeSet::new();
         if let Some(r) = obj.get("required") {
             let list = r.as_array().ok_or_else(|| err("`required` must be an array of names".into()))?;
@@ -164,12 +204,21 @@ impl EnvSchema {
             .should_validate_formats(true)
             .build(&json)
             .map_err(|e| err(format!("not a usable JSON Schema: {e}")).with_help("check the keyword at the path shown against the JSON Schema specification"))?;
-        Ok(EnvSchema { display_path: display_path.to_string(), json, validator, properties, required })
+        Ok(EnvSchema { display_path: display_path.to_string(), json, validator, properties, patterns, additional, required })
+    }
+
+    /// What the schema says about a variable: its entry in `properties`, else the first
+    /// matching `patternProperties` entry, else `additionalProperties` when it is a schema.
+    pub fn property(&self, name: &str) -> Option<&Property> {
+        self.properties
+            .get(name)
+            .or_else(|| self.patterns.iter().find(|(re, _)| re.is_match(name)).map(|(_, p)| p))
+            .or(self.additional.as_ref())
     }
 
     /// True when the variable's value must never be shown.
     pub fn is_secret(&self, name: &str) -> bool {
-        crate::env::is_secret_name(name) || self.properties.get(name).is_some_and(|p| p.write_only)
+        crate::env::is_secret_name(name) || self.property(name).is_some_and(|p| p.write_only)
     }
 
     /// True when the schema forbids variables it does not list.
@@ -178,25 +227,26 @@ impl EnvSchema {
     }
 }
 
-fn read_property(name: &str, p: &Value) -> Result<Property, String> {
-    let Some(obj) = p.as_object() else {
-        return Ok(Property { value_type: ValueType::String, item_type: None, aws: None, write_only: false, parity: None });
-    };
-    let value_type = type_of(obj).map_err(|m| format!("property {name}: {m}"))?;
-    let items = obj.get("items").and_then(Value::as_object);
-    let item_type = match items {
-        Some(i) => Some(type_of(i).map_err(|m| format!("property {name}: items: {m}"))?),
+fn read_property(root: &Value, name: &str, p: &Value) -> Result<Property, String> {
+    if !p.is_object() {
+        return Ok(Property::plain());
+    }
+    let obj = flatten(root, p, 0);
+    let value_types = types_of(&obj).map_err(|m| format!("property {name}: {m}"))?;
+    let items = obj.get("items").filter(|i| i.is_object()).map(|i| flatten(root, i, 0));
+    let item_type = match &items {
+        Some(i) => Some(types_of(i).map_err(|m| format!("property {name}: items: {m}"))?[0]),
         None => None,
     };
-    let aws_here = aws_of(obj).map_err(|m| format!("property {name}: {m}"))?;
-    let aws_items = match items {
+    let aws_here = aws_of(&obj).map_err(|m| format!("property {name}: {m}"))?;
+    let aws_items = match &items {
         Some(i) => aws_of(i).map_err(|m| format!("property {name}: items: {m}"))?,
         None => None,
     };
-    if aws_here.is_some() && value_type != ValueType::String {
+    if aws_here.is_some() && !value_types.contains(&ValueType::String) {
         return Err(format!("property {name}: `x-aws` stands on a string property, or on the `items` of an array"));
     }
-    if aws_items.is_some() && value_type != ValueType::Array {
+    if aws_items.is_some() && !value_types.contains(&ValueType::Array) {
         return Err(format!("property {name}: `x-aws` on `items` needs `\"type\": \"array\"`"));
     }
     let parity = match obj.get("x-parity") {
@@ -213,13 +263,69 @@ fn read_property(name: &str, p: &Value) -> Result<Property, String> {
     if parity == Some(Parity::Resource) && aws.is_none() {
         return Err(format!("property {name}: `x-parity: resource` needs an `x-aws` kind to compare resources"));
     }
+    let write_only = |m: &Map<String, Value>| m.get("writeOnly") == Some(&Value::Bool(true));
     Ok(Property {
-        value_type,
+        value_types,
         item_type,
         aws,
-        write_only: obj.get("writeOnly") == Some(&Value::Bool(true)),
+        write_only: write_only(&obj) || items.as_ref().is_some_and(write_only),
         parity,
     })
+}
+
+/// A subschema's keywords with its local `$ref` target and its `allOf` members merged in, so
+/// `type`, `x-aws`, `writeOnly` and `x-parity` written behind `{"$ref": "#/$defs/ami"}` count.
+/// Keywords written on the subschema itself win; references deeper than 32 (or cycles) stop.
+fn flatten(root: &Value, node: &Value, depth: usize) -> Map<String, Value> {
+    let mut out = Map::new();
+    let Some(obj) = node.as_object() else { return out };
+    for (k, v) in obj {
+        if k != "$ref" && k != "allOf" {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    if depth >= 32 {
+        return out;
+    }
+    let mut merged = Vec::new();
+    if let Some(Value::String(r)) = obj.get("$ref") {
+        if let Some(target) = local_ref(root, r) {
+            merged.push(flatten(root, target, depth + 1));
+        }
+    }
+    if let Some(Value::Array(all)) = obj.get("allOf") {
+        merged.extend(all.iter().map(|m| flatten(root, m, depth + 1)));
+    }
+    for m in merged {
+        for (k, v) in m {
+            out.entry(k).or_insert(v);
+        }
+    }
+    out
+}
+
+/// The subschema a same-document reference (`#`, `#/$defs/name`, percent-encoded or not) points
+/// at. Other references lend no metadata (jsonschema still validates with them).
+fn local_ref<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    let fragment = reference.strip_prefix('#')?;
+    if fragment.is_empty() {
+        return Some(root);
+    }
+    let bytes = fragment.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                decoded.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        decoded.push(bytes[i]);
+        i += 1;
+    }
+    root.pointer(&String::from_utf8(decoded).ok()?)
 }
 
 fn aws_of(obj: &Map<String, Value>) -> Result<Option<AwsKind>, String> {
@@ -233,30 +339,36 @@ fn aws_of(obj: &Map<String, Value>) -> Result<Option<AwsKind>, String> {
     }
 }
 
-/// The conversion target: the declared type, or for a list of types the first one a string
-/// can be converted to (a list containing "string" keeps the value as it is).
-fn type_of(obj: &Map<String, Value>) -> Result<ValueType, String> {
+/// The conversion targets, in the order tried: the declared type, or for a list of types each
+/// one a string can be converted to (a list containing "string" keeps the value as it is, and
+/// "null" is tried first, for an empty value).
+fn types_of(obj: &Map<String, Value>) -> Result<Vec<ValueType>, String> {
     let names: Vec<&str> = match obj.get("type") {
-        None => return Ok(ValueType::String),
+        None => return Ok(vec![ValueType::String]),
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
         Some(_) => return Err("`type` must be a string or an array of strings".into()),
     };
     if names.contains(&"string") {
-        return Ok(ValueType::String);
+        return Ok(vec![ValueType::String]);
     }
-    for n in ["integer", "number", "boolean", "array", "object"] {
+    let mut out = Vec::new();
+    for (n, t) in [
+        ("null", ValueType::Null),
+        ("integer", ValueType::Integer),
+        ("number", ValueType::Number),
+        ("boolean", ValueType::Boolean),
+        ("array", ValueType::Array),
+        ("object", ValueType::Object),
+    ] {
         if names.contains(&n) {
-            return Ok(match n {
-                "integer" => ValueType::Integer,
-                "number" => ValueType::Number,
-                "boolean" => ValueType::Boolean,
-                "array" => ValueType::Array,
-                _ => ValueType::Object,
-            });
+            out.push(t);
         }
     }
-    Ok(ValueType::String)
+    if out.is_empty() {
+        out.push(ValueType::String);
+    }
+    Ok(out)
 }
 
 /// Converts an environment string to the JSON value its property's type asks for.
@@ -310,6 +422,8 @@ pub fn coerce(value: &str, ty: ValueType, item: Option<ValueType>) -> Result<Val
             Ok(v @ Value::Object(_)) => Ok(v),
             _ => Err(ty),
         },
+        ValueType::Null if t.is_empty() => Ok(Value::Null),
+        ValueType::Null => Err(ty),
     }
 }
 
@@ -386,11 +500,54 @@ mod tests {
         .unwrap();
         assert_eq!(s.properties["LAUNCH_AMI"].parity(), Parity::Resource);
         assert_eq!(s.properties["SUBNETS"].aws, Some(AwsKind::Subnet));
-        assert_eq!(s.properties["REPLICAS"].value_type, ValueType::Integer);
+        assert_eq!(s.properties["REPLICAS"].value_types, [ValueType::Null, ValueType::Integer]);
         assert_eq!(s.properties["MODE"].parity(), Parity::Same);
         assert!(s.is_secret("DB_URL"));
         assert!(s.is_secret("API_TOKEN"));
         assert!(s.closed());
+    }
+
+    #[test]
+    fn refs_all_of_patterns_and_additional_properties() {
+        let s = EnvSchema::from_value(
+            json!({
+                "$defs": {"sg": {"type": "string", "x-aws": "ec2:security-group"}, "a~b c": {"type": "string", "writeOnly": true}},
+                "properties": {
+                    "G": {"type": "array", "items": {"$ref": "#/$defs/sg"}},
+                    "S": {"$ref": "#/$defs/a~0b%20c"},
+                    "T": {"type": "array", "items": {"type": "string", "writeOnly": true}},
+                    "P": {"allOf": [{"type": "integer"}, {"x-parity": "same"}], "type": "number"}
+                },
+                "patternProperties": {"^X_": {"type": "boolean"}},
+                "additionalProperties": {"type": "number"}
+            }),
+            "s.json",
+        )
+        .unwrap();
+        assert_eq!(s.properties["G"].aws, Some(AwsKind::SecurityGroup));
+        assert!(s.is_secret("S") && s.is_secret("T"));
+        // Keywords on the property itself win over those merged in.
+        assert_eq!(s.properties["P"].value_types, [ValueType::Number]);
+        assert_eq!(s.properties["P"].parity(), Parity::Same);
+        assert_eq!(s.property("X_ON").unwrap().value_types, [ValueType::Boolean]);
+        assert_eq!(s.property("OTHER").unwrap().value_types, [ValueType::Number]);
+        assert_eq!(s.property("X_ON").unwrap().convert("1"), Ok(json!(true)));
+        // A type list converts to the first type that fits.
+        let p = Property { value_types: vec![ValueType::Null, ValueType::Integer, ValueType::Boolean], ..Property::plain() };
+        assert_eq!(p.convert("7"), Ok(json!(7)));
+        assert_eq!(p.convert("false"), Ok(json!(false)));
+        assert_eq!(p.convert(""), Ok(Value::Null));
+        assert_eq!(p.convert("x"), Err("empty (null) or an integer or a boolean (true, false, 1 or 0)".to_string()));
+    }
+
+    #[test]
+    fn reference_cycles_stop() {
+        let root = json!({"$defs": {"a": {"$ref": "#/$defs/b", "type": "integer"}, "b": {"$ref": "#/$defs/a", "writeOnly": true}}});
+        let flat = flatten(&root, &json!({"$ref": "#/$defs/a"}), 0);
+        assert_eq!(flat.get("type"), Some(&json!("integer")));
+        assert_eq!(flat.get("writeOnly"), Some(&json!(true)));
+        assert_eq!(local_ref(&root, "other.json#/x"), None);
+        assert_eq!(local_ref(&root, "#"), Some(&root));
     }
 
     #[test]

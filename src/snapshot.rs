@@ -17,7 +17,7 @@ pub fn build(env: &Environment, schema: &EnvSchema, outcome: &Outcome, offline: 
     let salt = lock::new_salt()?;
     let mut variables = std::collections::BTreeMap::new();
     for (name, value) in &outcome.resolved.values {
-        let prop = schema.properties.get(name);
+        let prop = schema.property(name);
         let parity = prop.map(|p| p.parity()).unwrap_or(Parity::Differs);
         let secret = outcome.secrets.contains(name);
         let mut v = LockedVar { parity, secret, digest: None, kind: None, resources: None };

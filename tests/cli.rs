@@ -391,3 +391,105 @@ fn completions_for_each_shell() {
         assert!(r.stdout.contains("preflight") && r.stdout.contains("check"), "{shell}");
     }
 }
+
+/// Metadata written behind `$ref`, `allOf` and `patternProperties` counts as if written on the
+/// property: types convert, `x-aws` shapes are checked, `writeOnly` hides the value.
+const REF_SCHEMA: &str = r##"{
+  "type": "object",
+  "$defs": {
+    "ami": {"type": "string", "x-aws": "ec2:image"},
+    "port": {"type": "integer", "minimum": 1024},
+    "secret": {"type": "string", "writeOnly": true, "minLength": 64}
+  },
+  "properties": {
+    "LAUNCH_AMI": {"$ref": "#/$defs/ami"},
+    "PORT": {"allOf": [{"$ref": "#/$defs/port"}]},
+    "SESSION_SEED": {"$ref": "#/$defs/secret"},
+    "RETRIES": {"type": ["integer", "boolean"]},
+    "REPLICAS": {"type": ["null", "integer"]},
+    "DB": {"type": "object", "required": ["host"]}
+  },
+  "patternProperties": {"^PORT_": {"type": "integer"}},
+  "additionalProperties": false
+}"##;
+
+#[test]
+fn refs_all_of_pattern_properties_and_type_lists_lend_their_metadata() {
+    let env = "LAUNCH_AMI=ami-zzz\nPORT=8080\nSESSION_SEED=seed-value-never-shown\nRETRIES=true\nREPLICAS=\nDB={}\nPORT_ADMIN=9000\nPORT_BAD=x\n";
+    let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", REF_SCHEMA), ("prod.env", env)]);
+    let r = check(dir.path(), &["--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let found = r.findings();
+    let keys = |rule: &str| found.iter().filter(|f| f.0 == rule).map(|f| f.1.clone()).collect::<Vec<_>>();
+    // x-aws behind $ref: the malformed id is caught offline.
+    assert_eq!(keys("ami-not-found"), ["LAUNCH_AMI"], "{}", r.stdout);
+    // PORT (allOf + $ref) and PORT_ADMIN (patternProperties) convert to integers; PORT_BAD does not.
+    assert_eq!(keys("env-type"), ["PORT_BAD"], "{}", r.stdout);
+    // A required key inside an object variable is a schema finding, not silence; the secret
+    // behind $ref is too short, and said so without its value.
+    let mut schema_keys = keys("env-schema");
+    schema_keys.sort();
+    assert_eq!(schema_keys, ["DB", "SESSION_SEED"], "{}", r.stdout);
+    assert!(!r.stdout.contains("seed-value-never-shown"), "{}", r.stdout);
+    assert!(r.json()["findings"].as_array().unwrap().iter().all(|f| f["key"] != "RETRIES" && f["key"] != "REPLICAS"), "{}", r.stdout);
+}
+
+/// Secrets in the places messages are easiest to leak from: a whole-environment error (which
+/// quotes every value), a line without '=', and an unclosed quote that swallows the next line.
+#[test]
+fn secrets_stay_hidden_in_whole_environment_errors_and_unparsable_lines_in_every_format() {
+    let schema = r##"{
+      "type": "object",
+      "properties": {"MODE": {"type": "string"}, "NOTE": {"type": "string"}, "DB_PASSWORD": {"type": "string"}, "API_TOKEN": {"type": "string"}},
+      "anyOf": [{"required": ["MODE"]}, {"required": ["NOTE"]}],
+      "maxProperties": 2
+    }"##;
+    let env = "DB_PASSWORD=pw-one-\"qq-inner\\\"-and-long\nexport API_TOKEN tok-without-equals-sign\nDB_PASSWORD: colon-form-secret\nNOTE=\"unclosed\nAPI_TOKEN=tok-swallowed-by-the-quote\n";
+    let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", schema), ("prod.env", env)]);
+    let out = dir.path().join("out.txt");
+    let mut texts = Vec::new();
+    for format in ["human", "json", "sarif", "junit", "github"] {
+        let r = check(dir.path(), &["--format", format]);
+        assert_eq!(r.code, 1, "{format}: {}{}", r.stdout, r.stderr);
+        texts.push(format!("{}{}", r.stdout, r.stderr));
+        let r = check(dir.path(), &["--format", format, "--output", out.to_str().unwrap()]);
+        assert_eq!(r.code, 1);
+        texts.push(std::fs::read_to_string(&out).unwrap());
+    }
+    for text in &texts {
+        for secret in ["pw-one", "qq-inner", "and-long", "tok-without", "equals-sign", "colon-form", "swallowed"] {
+            assert!(!text.contains(secret), "{secret:?} leaked into:\n{text}");
+        }
+    }
+    assert!(texts[0].contains("env-syntax"), "{}", texts[0]);
+}
+
+#[test]
+fn identical_problems_on_different_lines_are_each_reported() {
+    let env = "=a\n=b\nMODE=blue\nMODE=green\nMODE=red\n";
+    let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", r#"{"type":"object"}"#), ("prod.env", env)]);
+    let r = check(dir.path(), &["--format", "json"]);
+    let j = r.json();
+    let lines = |rule: &str| -> Vec<u64> {
+        j["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == rule).map(|f| f["location"]["line"].as_u64().unwrap()).collect()
+    };
+    assert_eq!(lines("env-syntax"), [1, 2], "{}", r.stdout);
+    assert_eq!(lines("env-duplicate"), [4, 5], "{}", r.stdout);
+    let messages: Vec<&str> = j["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "env-duplicate").map(|f| f["message"].as_str().unwrap()).collect();
+    assert!(messages[0].ends_with("line 3") && messages[1].ends_with("line 4"), "{messages:?}");
+}
+
+#[test]
+fn findings_about_the_config_name_the_config_given() {
+    let cfg = "schema = \"env.schema.json\"\n\n[environments.production]\nregion = \"us-east-1\"\nsource = { dotenv = \"prod.env\" }\n\n[[artifacts]]\nname = \"launcher\"\npaths = [\"tools\"]\nprovenance = \"dist/launcher.json\"\n";
+    let dir = repo(&[("ci/prod.toml", cfg), ("ci/env.schema.json", r#"{"type":"object"}"#), ("ci/prod.env", "A=1\n"), ("ci/tools/main.go", "package main\n")]);
+    let git = git2::Repository::init(dir.path()).unwrap();
+    support::commit_all(&git, "init");
+    let mut c = preflight(dir.path());
+    c.args(["--config", "ci/prod.toml", "check", "--offline", "--format", "json"]);
+    let r = run(c);
+    let j = r.json();
+    let f = j["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "artifact-unstamped").unwrap_or_else(|| panic!("{}{}", r.stdout, r.stderr));
+    assert_eq!(f["location"]["path"], "prod.toml", "{}", r.stdout);
+    assert_eq!(f["location"]["line"], 8);
+}

@@ -23,7 +23,7 @@ pub fn annotations(report: &Report) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let loc = Report::location_or_config(f);
+        let loc = report.location_or_config(f);
         let subject = match (&f.key, &f.region) {
             (Some(k), Some(r)) => format!("{k} ({r}): "),
             (Some(k), None) => format!("{k}: "),

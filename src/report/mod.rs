@@ -131,6 +131,9 @@ pub struct Report {
     /// What was checked, by family (`env`: each variable; `ami`: each variable naming images;
     /// ...): the JUnit report shows one case each, so a passing gate shows green cases.
     pub cases: Vec<(&'static str, String)>,
+    /// How findings about the config file name it (`preflight.toml`, or the `--config` file's
+    /// name): formats that want a file for every result point there.
+    pub config_file: String,
 }
 
 impl Report {
@@ -150,8 +153,9 @@ impl Report {
 
     /// The report's location for a finding, or preflight.toml when it has none (formats such
     /// as SARIF and GitHub annotations want a file for every result).
-    pub fn location_or_config(f: &Finding) -> Location {
-        f.location.clone().unwrap_or(Location { path: crate::config::FILE_NAME.into(), line: 1, column: 1, span: None })
+    pub fn location_or_config(&self, f: &Finding) -> Location {
+        let path = if self.config_file.is_empty() { crate::config::FILE_NAME.to_string() } else { self.config_file.clone() };
+        f.location.clone().unwrap_or(Location { path, line: 1, column: 1, span: None })
     }
 
     /// Orders findings by file position, then rule, so every format lists them alike.
@@ -162,8 +166,11 @@ impl Report {
             (la.is_none(), la, a.rule.id, &a.key, &a.region, &a.message)
                 .cmp(&(lb.is_none(), lb, b.rule.id, &b.key, &b.region, &b.message))
         });
+        // Only true repeats go: the same finding at the same place (two bad lines with the
+        // same message are two findings).
         self.findings.dedup_by(|a, b| {
-            a.rule.id == b.rule.id && a.key == b.key && a.region == b.region && a.message == b.message
+            let at = |f: &Finding| f.location.as_ref().map(|l| (l.path.clone(), l.line, l.column));
+            a.rule.id == b.rule.id && a.key == b.key && a.region == b.region && a.message == b.message && at(a) == at(b)
         });
     }
 

@@ -35,7 +35,7 @@ pub fn render(report: &Report) -> String {
         .findings
         .iter()
         .map(|f| {
-            let loc = Report::location_or_config(f);
+            let loc = report.location_or_config(f);
             let index = rules.iter().position(|r| r.id == f.rule.id).unwrap_or(0);
             let subject = f.key.as_ref().map(|k| format!("{k}: ")).unwrap_or_default();
             let mut props = serde_json::Map::new();

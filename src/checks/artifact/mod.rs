@@ -187,7 +187,7 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
 
 fn location(cfg: &Config, a: &Artifact) -> Location {
     let (line, column) = crate::diag::line_col(&cfg.text, a.name.span().start);
-    Location { path: crate::config::FILE_NAME.into(), line: line as u32, column: column as u32, span: None }
+    Location { path: cfg.file_name(), line: line as u32, column: column as u32, span: None }
 }
 
 fn list(items: &[String]) -> String {

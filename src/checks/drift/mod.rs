@@ -72,7 +72,7 @@ pub fn compare(
             );
             continue;
         };
-        let parity = schema.properties.get(name).map(|p| p.parity()).unwrap_or(locked.parity);
+        let parity = schema.property(name).map(|p| p.parity()).unwrap_or(locked.parity);
         let secret = schema.is_secret(name) || hidden.contains(name) || locked.secret;
         match parity {
             Parity::Differs => {}

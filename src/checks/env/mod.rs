@@ -16,7 +16,7 @@ use crate::diag::{ToolError, read_capped};
 use crate::env::dotenv;
 use crate::env::{EnvSet, Origin, Variable};
 use crate::report::{Finding, Location, SourceFile, mask_ranges};
-use crate::schema::{AwsKind, EnvSchema, coerce, resource_names};
+use crate::schema::{AwsKind, EnvSchema, resource_names};
 use rules::*;
 
 /// Largest env file read; a bigger one is reported, not parsed.
@@ -71,20 +71,18 @@ pub fn load_dotenv(cfg: &Config, rel: &str, schema: &EnvSchema, set: &mut EnvSet
         }
     }
 
-    let mut first_seen: HashMap<&str, u32> = HashMap::new();
+    let mut last_seen: HashMap<&str, u32> = HashMap::new();
     for entry in &parsed.entries {
         if schema.is_secret(&entry.key) {
             if let Some(s) = entry.value_span {
                 mask.push((s.start, s.end));
             }
         }
-        if let Some(first) = first_seen.get(entry.key.as_str()) {
-            findings.push(Finding::new(&ENV_DUPLICATE, format!("set again; this value overrides the one on line {first}"))
+        if let Some(previous) = last_seen.insert(&entry.key, entry.key_pos.line) {
+            findings.push(Finding::new(&ENV_DUPLICATE, format!("set again; this value overrides the one on line {previous}"))
                 .key(&entry.key)
                 .help("remove one of the two lines: only the last one takes effect, which is easy to miss in review")
                 .at(Some(loc(entry.key_span, entry.key_pos))));
-        } else {
-            first_seen.insert(&entry.key, entry.key_pos.line);
         }
         let Some(value) = &entry.value else { continue };
         set.set(Variable {
@@ -136,19 +134,48 @@ fn placeholder_text(bytes: &[u8]) -> String {
     out
 }
 
-/// For an unparsable statement: the byte range after its first '=' when the text before
-/// the '=' names a secret (or cannot be told apart from one).
+/// For an unparsable statement: the byte range that may hold a secret's value. That is the
+/// text after the key when the key names a secret (or cannot be told apart from one), where the
+/// key is what stands before the first '=', or, in a line with no '=' (`DB_PASSWORD hunter2`,
+/// `DB_PASSWORD: hunter2`), its first word. A statement running over several lines (an
+/// unclosed quote) is also masked from any later line that sets a secret.
 fn secret_tail(text: &str, statement: dotenv::Span, schema: &EnvSchema) -> Option<(usize, usize)> {
     let start = statement.start.min(text.len());
     let end = statement.end.clamp(start, text.len());
     let stmt = text.get(start..end)?;
-    let eq = stmt.find('=')?;
-    let key = stmt[..eq].trim().trim_start_matches("export").trim().trim_matches(|c| c == '\'' || c == '"');
-    if key.is_empty() || schema.is_secret(key) {
-        Some((start + eq + 1, end))
-    } else {
-        None
+    let clean = |k: &str| k.trim().trim_start_matches("export").trim().trim_matches(|c| c == '\'' || c == '"').to_string();
+    let (key, tail) = match stmt.find('=') {
+        Some(eq) => (clean(&stmt[..eq]), eq + 1),
+        None => {
+            let body = stmt.trim_start();
+            let mut offset = stmt.len() - body.len();
+            let mut body = body;
+            if let Some(rest) = body.strip_prefix("export").filter(|r| r.starts_with([' ', '\t'])) {
+                let trimmed = rest.trim_start();
+                offset += "export".len() + rest.len() - trimmed.len();
+                body = trimmed;
+            }
+            let word = body.find(|c: char| c.is_whitespace() || c == ':').unwrap_or(body.len());
+            (clean(&body[..word]), offset + word)
+        }
+    };
+    if key.is_empty() || schema.is_secret(&key) {
+        return Some((start + tail, end));
     }
+    // Later lines of a multi-line statement.
+    let mut line_start = 0;
+    for line in stmt.split_inclusive('\n') {
+        if line_start > 0 {
+            if let Some(eq) = line.find('=') {
+                let k = clean(&line[..eq]);
+                if !k.is_empty() && schema.is_secret(&k) {
+                    return Some((start + line_start + eq + 1, end));
+                }
+            }
+        }
+        line_start += line.len();
+    }
+    None
 }
 
 fn line_start(text: &str, offset: usize) -> usize {
@@ -179,19 +206,19 @@ pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, in
             instance.insert(name.clone(), Value::Null);
             continue;
         };
-        let prop = schema.properties.get(name);
+        let prop = schema.property(name);
         let typed = match prop {
-            Some(p) => match coerce(value, p.value_type, p.item_type) {
+            Some(p) => match p.convert(value) {
                 Ok(v) => v,
-                Err(ty) => {
+                Err(expected) => {
                     let msg = if secret {
-                        format!("the value is not {}", ty.describe())
+                        format!("the value is not {expected}")
                     } else {
-                        format!("{} is not {}", quote(value), ty.describe())
+                        format!("{} is not {expected}", quote(value))
                     };
                     findings.push(Finding::new(&ENV_TYPE, msg)
                         .key(name)
-                        .help(format!("the schema declares {name} as {}; environment values are strings and are converted before validation", ty.describe()))
+                        .help(format!("the schema declares {name} as {expected}; environment values are strings and are converted before validation"))
                         .at(var.value_location()));
                     skip.insert(name.clone());
                     instance.insert(name.clone(), Value::String(value.clone()));
@@ -220,11 +247,8 @@ pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, in
             continue;
         }
         match err.kind() {
-            ValidationErrorKind::Required { property } => {
+            ValidationErrorKind::Required { property } if path.is_empty() => {
                 let Some(name) = property.as_str() else { continue };
-                if !path.is_empty() {
-                    continue;
-                }
                 if incomplete {
                     continue;
                 }
@@ -243,7 +267,9 @@ pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, in
             }
             kind => {
                 let name = key.clone();
-                let secret = name.as_ref().is_some_and(|n| schema.is_secret(n));
+                // An error on the whole environment (anyOf, oneOf, not, minProperties at the top
+                // level) would quote every value, secrets included: it is always masked.
+                let secret = name.as_ref().is_none_or(|n| schema.is_secret(n));
                 let message = if secret { err.masked().to_string() } else { err.to_string() };
                 let keyword = kind.keyword().to_string();
                 let help = match kind {
