@@ -37,16 +37,56 @@ pub fn is_key_pair_name(value: &str) -> bool {
     !value.is_empty() && value.len() <= 255 && value.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
-/// An SSM parameter name: up to 2048 characters of letters, digits and `_.-/`, optionally
-/// hierarchical (`/a/b`), or a public alias under `/aws/service/`. A trailing `:VERSION` or
-/// `:LABEL` selector is allowed (as CloudFormation's dynamic references allow).
+/// Splits an SSM parameter reference into the parameter (a name or an ARN) and its `:VERSION`
+/// or `:LABEL` selector. In an ARN the selector is a colon after `:parameter`.
+pub fn split_parameter_selector(value: &str) -> (&str, Option<&str>) {
+    let start = if value.starts_with("arn:") { value.find(":parameter").map_or(value.len(), |i| i + ":parameter".len()) } else { 0 };
+    match value[start..].find(':') {
+        Some(i) => (&value[..start + i], Some(&value[start + i + 1..])),
+        None => (value, None),
+    }
+}
+
+/// An SSM parameter that can exist, as SSM's naming rules say: letters, digits and `_.-`, with
+/// `/` between the levels of a hierarchy, in which case the name starts with `/` (at most 15
+/// levels); at most 1011 characters; not starting with `aws` or `ssm` (any case), except the
+/// public `/aws/service/...` and `/aws/reference/...` names. An ARN
+/// (`arn:aws:ssm:REGION:ACCOUNT:parameter/NAME`, for a parameter shared from another account)
+/// is checked on its name. A selector is a version number or a label (letters, digits, `_.-`,
+/// not starting with a digit, `aws` or `ssm`, at most 100 characters).
 pub fn is_parameter_name(value: &str) -> bool {
-    let name = value.split_once(':').map_or(value, |(n, _)| n);
-    !name.is_empty()
-        && name.len() <= 2048
-        && !name.ends_with('/')
-        && !name.contains("//")
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-/".contains(&b))
+    let (param, selector) = split_parameter_selector(value);
+    let name = match param.strip_prefix("arn:") {
+        Some(rest) => {
+            // partition:ssm:region:account:parameter/NAME; a hierarchical NAME keeps its '/'.
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            let Some(tail) = parts.get(4).and_then(|t| t.strip_prefix("parameter")) else { return false };
+            if parts[1] != "ssm" || !tail.starts_with('/') {
+                return false;
+            }
+            if tail[1..].contains('/') { tail } else { &tail[1..] }
+        }
+        None => param,
+    };
+    let word_ok = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    let reserved = |w: &str| {
+        let w = w.to_ascii_lowercase();
+        w.starts_with("aws") || w.starts_with("ssm")
+    };
+    let name_ok = if let Some(path) = name.strip_prefix('/') {
+        let levels: Vec<&str> = path.split('/').collect();
+        levels.iter().all(|l| word_ok(l))
+            && levels.len() <= 15
+            && (!reserved(levels[0]) || (levels[0] == "aws" && matches!(levels.get(1), Some(&"service") | Some(&"reference")) && levels.len() > 2))
+    } else {
+        word_ok(name) && !reserved(name)
+    };
+    let selector_ok = match selector {
+        None => true,
+        Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => !s.is_empty() && s.len() <= 19,
+        Some(s) => word_ok(s) && s.len() <= 100 && !s.as_bytes()[0].is_ascii_digit() && !reserved(s),
+    };
+    name_ok && name.len() <= 1011 && selector_ok
 }
 
 #[cfg(test)]
@@ -81,7 +121,24 @@ mod tests {
         assert!(is_parameter_name("/app/prod/db_url"));
         assert!(is_parameter_name("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"));
         assert!(is_parameter_name("plain-name:3"));
+        assert!(is_parameter_name("/app/db:prod"));
+        assert!(is_parameter_name("/aws/reference/secretsmanager/db"));
+        assert!(is_parameter_name("arn:aws:ssm:us-east-1:123456789012:parameter/app/x"));
+        assert!(is_parameter_name("arn:aws:ssm:us-east-1:123456789012:parameter/plain:4"));
         assert!(!is_parameter_name("/app/"));
         assert!(!is_parameter_name("has space"));
+        // SSM refuses these names, so they cannot exist (and would fail a whole batch).
+        assert!(!is_parameter_name("app/prod/x"), "a hierarchy starts with /");
+        assert!(!is_parameter_name("/app//x"));
+        assert!(!is_parameter_name("awsome"));
+        assert!(!is_parameter_name("/SSM/x"));
+        assert!(!is_parameter_name("/aws/custom/x"));
+        assert!(!is_parameter_name("/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p"), "16 levels");
+        assert!(!is_parameter_name("/app/x:"));
+        assert!(!is_parameter_name("/app/x:1label"));
+        assert!(!is_parameter_name("arn:aws:s3:::bucket"));
+        assert_eq!(split_parameter_selector("arn:aws:ssm:r:1:parameter/a/b:3"), ("arn:aws:ssm:r:1:parameter/a/b", Some("3")));
+        assert_eq!(split_parameter_selector("/a/b:prod"), ("/a/b", Some("prod")));
+        assert_eq!(split_parameter_selector("/a/b"), ("/a/b", None));
     }
 }

@@ -126,6 +126,19 @@ async fn check_with_progress<C: Cloud>(
     if incomplete {
         notes.push("a source could not be read, so required variables were not reported as missing".into());
     }
+    // A resource named by a SecureString is never decrypted, so never looked up: say so, rather
+    // than let it pass unseen.
+    if cloud.is_some() {
+        for var in set.vars.values().filter(|v| v.value.is_none() && hidden.contains(&v.name)) {
+            if let Some(kind) = schema.property(&var.name).and_then(|p| p.aws) {
+                unverified.push(Unverified {
+                    check: format!("{} {}", kind.as_str(), var.name),
+                    region: Some(region.to_string()),
+                    reason: "the value is a SecureString, which preflight never decrypts, so the resource it names was not looked up".into(),
+                });
+            }
+        }
+    }
 
     // 4. Live checks.
     let mut live_out = LiveOut::default();
@@ -146,6 +159,8 @@ async fn check_with_progress<C: Cloud>(
             if let Some((v, _)) = &vpc {
                 plan.add(AwsKind::Vpc, v);
             }
+            // Groups named with nothing to place the launch in a VPC: it goes to the default one.
+            plan.default_vpc = !plan.group_names.is_empty() && vpc.is_none() && plan.subnets.is_empty();
             // Images whose tags hold an artifact's provenance are looked up with the others.
             for a in &cfg.artifacts {
                 if let Some(crate::config::Provenance::Image(img)) = a.provenance.as_ref().map(|p| p.get_ref()) {
@@ -277,6 +292,7 @@ async fn check_with_progress<C: Cloud>(
         checked,
         sources: std::mem::take(&mut set.files),
         notes,
+        config_file: cfg.file_name(),
     };
     report.redact(&secrets);
     report.sort();
@@ -309,7 +325,7 @@ fn slot(checked: &mut Checked, kind: AwsKind) -> &mut usize {
 
 fn config_location(cfg: &Config, span: std::ops::Range<usize>) -> Location {
     let (line, column) = crate::diag::line_col(&cfg.text, span.start);
-    Location { path: crate::config::FILE_NAME.to_string(), line: line as u32, column: column as u32, span: None }
+    Location { path: cfg.file_name(), line: line as u32, column: column as u32, span: None }
 }
 
 /// Adds the parameters read from an `ssm_path` source; the variable is the name's last segment.

@@ -93,25 +93,69 @@ pub struct ParameterAnswers {
 /// not asked again.
 pub async fn parameters<C: Cloud>(cloud: &C, region: &str, names: &BTreeSet<String>, cache: &mut ParameterAnswers, deadline: Instant, progress: &Progress) {
     let todo: Vec<String> = names.iter().filter(|n| !cache.by_name.contains_key(*n)).cloned().collect();
-    let batches: Vec<Vec<String>> = todo.chunks(SSM_BATCH).map(|c| c.to_vec()).collect();
+    let batches = parameter_batches(todo);
     let results = join_all(batches.iter().map(|batch| bounded(deadline, progress, "ssm:GetParameters", cloud.parameters(region, batch)))).await;
+    let mut retry = Vec::new();
     for (batch, result) in batches.into_iter().zip(results) {
         match result {
-            Ok(answer) => {
-                for name in batch {
-                    let base = name.split_once(':').map_or(name.as_str(), |(b, _)| b);
-                    let found = if answer.invalid.iter().any(|i| i == &name) {
-                        None
-                    } else {
-                        answer.found.iter().find(|p| p.name == name || p.name == base).cloned()
-                    };
-                    cache.by_name.insert(name, Ok(found));
-                }
+            // SSM refuses a whole call over one name it will not accept: ask for each name on its
+            // own, so the others still get an answer (calls grow only in this error case).
+            Err(CloudError::Service { code, .. }) if code == "ValidationException" && batch.len() > 1 => retry.extend(batch),
+            result => record_parameters(batch, result, cache),
+        }
+    }
+    let singles: Vec<Vec<String>> = retry.into_iter().map(|n| vec![n]).collect();
+    let results = join_all(singles.iter().map(|one| bounded(deadline, progress, "ssm:GetParameters", cloud.parameters(region, one)))).await;
+    for (one, result) in singles.into_iter().zip(results) {
+        record_parameters(one, result, cache);
+    }
+}
+
+/// Groups names into GetParameters calls of at most ten, never putting two references to the
+/// same parameter (`/a` and `/a:3`) in one call: SSM answers both under the plain name, so
+/// their answers could not be told apart.
+fn parameter_batches(names: Vec<String>) -> Vec<Vec<String>> {
+    let mut batches: Vec<Vec<String>> = Vec::new();
+    let mut open = 0; // batches before this one are full
+    for name in names {
+        let base = crate::aws_ids::split_parameter_selector(&name).0.to_string();
+        let same = |b: &Vec<String>| b.iter().any(|n| crate::aws_ids::split_parameter_selector(n).0 == base);
+        while open < batches.len() && batches[open].len() >= SSM_BATCH {
+            open += 1;
+        }
+        match batches[open..].iter_mut().find(|b| b.len() < SSM_BATCH && !same(b)) {
+            Some(b) => b.push(name),
+            None => batches.push(vec![name]),
+        }
+    }
+    batches
+}
+
+/// Records one GetParameters answer by the names asked. A name is missing only when SSM lists
+/// it as invalid; one it neither lists nor answers is an answer preflight cannot read, and
+/// stays unverified rather than becoming "not found".
+fn record_parameters(batch: Vec<String>, result: Answer<crate::cloud::Parameters>, cache: &mut ParameterAnswers) {
+    match result {
+        Ok(answer) => {
+            for name in batch {
+                let base = crate::aws_ids::split_parameter_selector(&name).0;
+                let entry = if answer.invalid.iter().any(|i| i == &name) {
+                    Ok(None)
+                } else {
+                    match answer.found.iter().find(|p| p.name == base || p.arn.as_deref() == Some(base)) {
+                        Some(p) => Ok(Some(p.clone())),
+                        None => Err(CloudError::Service {
+                            code: "UnmatchedAnswer".into(),
+                            message: format!("GetParameters neither returned {name} nor listed it as invalid"),
+                        }),
+                    }
+                };
+                cache.by_name.insert(name, entry);
             }
-            Err(e) => {
-                for name in batch {
-                    cache.by_name.insert(name, Err(e.clone()));
-                }
+        }
+        Err(e) => {
+            for name in batch {
+                cache.by_name.insert(name, Err(e.clone()));
             }
         }
     }
@@ -132,6 +176,9 @@ pub struct Plan {
     pub launch_template_names: BTreeSet<String>,
     pub key_pairs: BTreeSet<String>,
     pub parameters: BTreeSet<String>,
+    /// Ask for the region's default VPC: groups named without a VPC or subnet to place them
+    /// are looked up where such a launch goes.
+    pub default_vpc: bool,
 }
 
 impl Plan {
@@ -157,8 +204,9 @@ impl Plan {
 #[derive(Debug, Default)]
 pub struct Answers {
     pub images: Option<Answer<Vec<Image>>>,
-    /// Failover region -> images with the primary images' names.
-    pub failover_images: BTreeMap<String, Answer<Vec<Image>>>,
+    /// Failover region -> images with the primary images' names, each with the primary owner
+    /// it was looked up for (owned by that owner, or by the caller).
+    pub failover_images: BTreeMap<String, Answer<Vec<(Option<String>, Image)>>>,
     pub groups_by_id: Option<Answer<Vec<SecurityGroup>>>,
     pub groups_by_name: Option<Answer<Vec<SecurityGroup>>>,
     pub subnets: Option<Answer<Vec<Subnet>>>,
@@ -167,6 +215,15 @@ pub struct Answers {
     pub instance_types: Option<Answer<Vec<InstanceType>>>,
     pub launch_templates: Option<Answer<Vec<LaunchTemplate>>>,
     pub key_pairs: Option<Answer<Vec<KeyPair>>>,
+    /// The region's default VPC (`Ok(None)`: it has none), when the plan asked.
+    pub default_vpc: Option<Answer<Option<String>>>,
+}
+
+/// Whose images count as a failover twin of an image owned by `owner`: that owner (Amazon's own
+/// copy of an Amazon image in the other region) and the caller's account (`self`: the copy that
+/// `aws ec2 copy-image` makes). A public image that merely shares the name does not count.
+pub fn failover_owners(owner: Option<&str>) -> Vec<String> {
+    owner.into_iter().map(str::to_string).chain(["self".to_string()]).collect()
 }
 
 fn list(set: &BTreeSet<String>) -> Vec<String> {
@@ -185,11 +242,25 @@ pub async fn run<C: Cloud>(cloud: &C, plan: &Plan, params: &mut ParameterAnswers
         let primary = bounded(deadline, p, "ec2:DescribeImages", cloud.images(r, &ids)).await;
         let mut failover = BTreeMap::new();
         if let Ok(found) = &primary {
-            let names: BTreeSet<String> = found.iter().filter_map(|i| i.name.clone()).collect();
-            if !names.is_empty() && !plan.failover_regions.is_empty() {
-                let names = list(&names);
+            // One lookup per failover region and primary owner (usually one or two owners).
+            let mut by_owner: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
+            for i in found {
+                if let Some(name) = &i.name {
+                    by_owner.entry(i.owner_id.clone()).or_default().insert(name.clone());
+                }
+            }
+            if !by_owner.is_empty() && !plan.failover_regions.is_empty() {
                 let answers = join_all(plan.failover_regions.iter().map(|fr| {
-                    bounded(deadline, p, "ec2:DescribeImages", cloud.images_by_name(fr, &names))
+                    let by_owner = &by_owner;
+                    async move {
+                        let lookups = join_all(by_owner.iter().map(|(owner, names)| async move {
+                            let owners = failover_owners(owner.as_deref());
+                            let found = bounded(deadline, p, "ec2:DescribeImages", cloud.images_by_name(fr, &list(names), &owners)).await?;
+                            Ok(found.into_iter().map(|i| (owner.clone(), i)).collect::<Vec<_>>())
+                        }))
+                        .await;
+                        lookups.into_iter().collect::<Answer<Vec<Vec<_>>>>().map(|v| v.into_iter().flatten().collect())
+                    }
                 }))
                 .await;
                 failover = plan.failover_regions.iter().cloned().zip(answers).collect();
@@ -252,12 +323,44 @@ pub async fn run<C: Cloud>(cloud: &C, plan: &Plan, params: &mut ParameterAnswers
             None => None,
         }
     };
+    let default_vpc = async {
+        if plan.default_vpc { Some(bounded(deadline, p, "ec2:DescribeVpcs", cloud.default_vpc(r)).await) } else { None }
+    };
     let mut ssm_cache = std::mem::take(params);
     let ssm = async {
         parameters(cloud, r, &plan.parameters, &mut ssm_cache, deadline, p).await;
     };
-    let ((images, failover_images), groups_by_id, groups_by_name, subnets, vpcs, offerings, instance_types, launch_templates, key_pairs, ()) =
-        tokio::join!(images, groups_by_id, groups_by_name, subnets, vpcs, offerings, instance_types, launch_templates, key_pairs, ssm);
+    let ((images, failover_images), groups_by_id, groups_by_name, subnets, vpcs, offerings, instance_types, launch_templates, key_pairs, default_vpc, ()) =
+        tokio::join!(images, groups_by_id, groups_by_name, subnets, vpcs, offerings, instance_types, launch_templates, key_pairs, default_vpc, ssm);
     *params = ssm_cache;
-    Answers { images, failover_images, groups_by_id, groups_by_name, subnets, vpcs, offerings, instance_types, launch_templates, key_pairs }
+    Answers { images, failover_images, groups_by_id, groups_by_name, subnets, vpcs, offerings, instance_types, launch_templates, key_pairs, default_vpc }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_hold_ten_names_and_never_two_references_to_one_parameter() {
+        let mut names: Vec<String> = (0..25).map(|i| format!("/p/{i:02}")).collect();
+        names.extend(["/p/00:1", "/p/00:prod", "/p/01:2"].map(String::from));
+        names.sort();
+        let batches = parameter_batches(names.clone());
+        assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), names.len());
+        assert_eq!(batches.len(), 3, "{batches:?}");
+        for b in &batches {
+            assert!(b.len() <= SSM_BATCH);
+            let mut bases: Vec<&str> = b.iter().map(|n| crate::aws_ids::split_parameter_selector(n).0).collect();
+            bases.sort();
+            let before = bases.len();
+            bases.dedup();
+            assert_eq!(bases.len(), before, "two references to one parameter in {b:?}");
+        }
+    }
+
+    #[test]
+    fn failover_owners_are_the_primary_owner_and_self() {
+        assert_eq!(failover_owners(Some("137112412989")), ["137112412989", "self"]);
+        assert_eq!(failover_owners(None), ["self"]);
+    }
 }

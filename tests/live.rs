@@ -143,6 +143,67 @@ fn vpc_subnets_and_wrong_vpc_ids() {
     assert_eq!(v["location"]["line"], 7);
 }
 
+/// Groups named with no `vpc` and no subnets: EC2 launches into the default VPC and looks the
+/// names up there, so that is where preflight looks too. `default` exists in every VPC and is
+/// not ambiguous; a name that only exists in another VPC needs its id.
+#[test]
+fn group_names_without_a_vpc_resolve_in_the_default_vpc() {
+    let Some(moto) = Moto::start() else { return };
+    let app = block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        let default_vpc = east.default_vpc().await;
+        let vpc = east.vpc("10.7.0.0/16").await;
+        east.group("legacy-web", &default_vpc).await;
+        east.group("legacy-web", &east.vpc("10.8.0.0/16").await).await;
+        east.group("app-web", &vpc).await
+    });
+    let schema = r#"{"type": "object", "properties": {
+        "SG_DEFAULT": {"type": "string", "x-aws": "ec2:security-group"},
+        "SG_LEGACY": {"type": "string", "x-aws": "ec2:security-group"},
+        "SG_APP": {"type": "string", "x-aws": "ec2:security-group"},
+        "SG_NONE": {"type": "string", "x-aws": "ec2:security-group"}
+    }}"#;
+    let env = "SG_DEFAULT=default\nSG_LEGACY=legacy-web\nSG_APP=app-web\nSG_NONE=no-such-group\n";
+    let cfg = format!("schema = \"env.schema.json\"\n\n[environments.production]\nregion = \"{EAST}\"\nsource = {{ dotenv = \"prod.env\" }}\n");
+    let dir = repo(&[("preflight.toml", &cfg), ("env.schema.json", schema), ("prod.env", env)]);
+    let r = check(dir.path(), &moto.endpoint, &[]);
+    let f = r.findings();
+    assert_eq!(
+        f,
+        [
+            ("sg-name-not-id".to_string(), "SG_APP".to_string(), EAST.to_string()),
+            ("sg-not-found".to_string(), "SG_NONE".to_string(), EAST.to_string()),
+        ],
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let j = r.json();
+    let help = j["findings"][0]["help"].as_str().unwrap();
+    assert!(help.contains(&app), "the help gives the id: {help}");
+}
+
+/// A failover twin is an image of the same name owned by the primary image's owner or by the
+/// caller: a public image of another owner that happens to share the name does not count.
+#[test]
+fn a_public_image_of_another_owner_is_not_a_failover_twin() {
+    let Some(moto) = Moto::start() else { return };
+    let (amazon_id, own_id) = block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        let (amazon_id, name) = east.amazon_image("x86_64").await;
+        // Our own image under the name of Amazon's, which us-west-2 has only as Amazon's.
+        (amazon_id, east.image(&name).await)
+    });
+    let schema = r#"{"type": "object", "properties": {
+        "AMAZON_AMI": {"type": "string", "x-aws": "ec2:image"},
+        "OWN_AMI": {"type": "string", "x-aws": "ec2:image"}
+    }}"#;
+    let env = format!("AMAZON_AMI={amazon_id}\nOWN_AMI={own_id}\n");
+    let dir = repo(&[("preflight.toml", &config("")), ("env.schema.json", schema), ("prod.env", &env)]);
+    let r = check(dir.path(), &moto.endpoint, &[]);
+    assert_eq!(r.findings(), [("ami-not-in-failover-region".to_string(), "OWN_AMI".to_string(), WEST.to_string())], "{}\n{}", r.stdout, r.stderr);
+}
+
 #[test]
 fn ssm_references_public_aliases_and_secure_parameters() {
     let Some(moto) = Moto::start() else { return };
@@ -176,6 +237,33 @@ fn ssm_references_public_aliases_and_secure_parameters() {
     for out in [&r.stdout, &r.stderr, &human.stdout, &human.stderr] {
         assert!(!out.contains("S3cure-Value-From-SSM"), "a SecureString value leaked:\n{out}");
     }
+}
+
+/// A parameter asked for at two versions in one run, and by ARN (as a parameter shared from
+/// another account must be): each reference gets its own answer, and none is "not found".
+#[test]
+fn ssm_versions_and_arns_resolve_to_their_own_values() {
+    let Some(moto) = Moto::start() else { return };
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.param("/shop/prod/release", "one").await;
+        east.param("/shop/prod/release", "two").await;
+    });
+    let schema = r#"{"type": "object", "properties": {
+        "CURRENT": {"type": "string", "enum": ["two"]},
+        "FIRST": {"type": "string", "enum": ["one"]},
+        "SHARED": {"type": "string", "enum": ["two"]},
+        "BAD_NAME": {"type": "string"}
+    }}"#;
+    let env = "CURRENT={{resolve:ssm:/shop/prod/release}}\n\
+               FIRST={{resolve:ssm:/shop/prod/release:1}}\n\
+               SHARED={{resolve:ssm:arn:aws:ssm:us-east-1:123456789012:parameter/shop/prod/release}}\n\
+               BAD_NAME={{resolve:ssm:shop/prod/release}}\n";
+    let dir = repo(&[("preflight.toml", &config("")), ("env.schema.json", schema), ("prod.env", env)]);
+    let r = check(dir.path(), &moto.endpoint, &[]);
+    // Only the name SSM would refuse (a hierarchy without its leading '/') is a finding.
+    assert_eq!(r.findings(), [("ssm-not-found".to_string(), "BAD_NAME".to_string(), String::new())], "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 1);
 }
 
 #[test]

@@ -213,6 +213,7 @@ fn parameter_of(p: &aws_sdk_ssm::types::Parameter) -> Parameter {
     let kind = p.r#type().map(|t| t.as_str().to_string()).unwrap_or_default();
     Parameter {
         name: p.name().unwrap_or_default().to_string(),
+        arn: p.arn().map(str::to_string),
         value: if kind == "SecureString" { None } else { p.value().map(str::to_string) },
         kind,
     }
@@ -238,12 +239,13 @@ impl Cloud for AwsCloud {
         Ok(out)
     }
 
-    async fn images_by_name(&self, region: &str, names: &[String]) -> Result<Vec<Image>, CloudError> {
+    async fn images_by_name(&self, region: &str, names: &[String], owners: &[String]) -> Result<Vec<Image>, CloudError> {
         let client = self.ec2(region);
         let mut out = Vec::new();
         for chunk in names.chunks(FILTER_CHUNK) {
             let mut pages = client
                 .describe_images()
+                .set_owners(Some(owners.to_vec()))
                 .filters(filter("name", chunk))
                 .include_deprecated(true)
                 .into_paginator()
@@ -309,6 +311,17 @@ impl Cloud for AwsCloud {
             }
         }
         Ok(out)
+    }
+
+    async fn default_vpc(&self, region: &str) -> Result<Option<String>, CloudError> {
+        let r = self
+            .ec2(region)
+            .describe_vpcs()
+            .filters(filter("is-default", &["true".to_string()]))
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(r.vpcs().iter().find_map(|v| v.vpc_id().map(str::to_string)))
     }
 
     async fn offerings(&self, region: &str, types: &[String]) -> Result<Vec<Offering>, CloudError> {
@@ -389,13 +402,19 @@ impl Cloud for AwsCloud {
 
     async fn key_pairs(&self, region: &str, names: &[String]) -> Result<Vec<KeyPair>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        for chunk in names.chunks(FILTER_CHUNK) {
-            let r = client.describe_key_pairs().filters(filter("key-name", chunk)).send().await.map_err(|e| classify(&e))?;
-            out.extend(r.key_pairs().iter().map(|k| KeyPair {
-                id: k.key_pair_id().map(str::to_string),
-                name: k.key_name().unwrap_or_default().to_string(),
-            }));
+        let mut out: Vec<KeyPair> = Vec::new();
+        // Values shaped like a key pair id (key-0123456789abcdef0) are also asked for by id; a
+        // name may look like that too, so they stay in the name lookup as well.
+        let ids: Vec<String> = names.iter().filter(|n| crate::aws_ids::is_id(n, "key")).cloned().collect();
+        let lookups = names.chunks(FILTER_CHUNK).map(|c| ("key-name", c)).chain(ids.chunks(FILTER_CHUNK).map(|c| ("key-pair-id", c)));
+        for (by, chunk) in lookups {
+            let r = client.describe_key_pairs().filters(filter(by, chunk)).send().await.map_err(|e| classify(&e))?;
+            for k in r.key_pairs() {
+                let pair = KeyPair { id: k.key_pair_id().map(str::to_string), name: k.key_name().unwrap_or_default().to_string() };
+                if !out.contains(&pair) {
+                    out.push(pair);
+                }
+            }
         }
         Ok(out)
     }

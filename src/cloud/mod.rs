@@ -76,6 +76,9 @@ pub struct KeyPair {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parameter {
     pub name: String,
+    /// The parameter's ARN, when SSM gives it (a parameter shared from another account is asked
+    /// for by ARN, and may be answered under its plain name).
+    pub arn: Option<String>,
     pub kind: String,
     pub value: Option<String>,
 }
@@ -119,13 +122,16 @@ impl fmt::Display for CloudError {
 pub trait Cloud: Sync {
     /// Images with these ids (visible to the caller), including deprecated and disabled ones.
     async fn images(&self, region: &str, ids: &[String]) -> Result<Vec<Image>, CloudError>;
-    /// Images with these exact names (for failover regions).
-    async fn images_by_name(&self, region: &str, names: &[String]) -> Result<Vec<Image>, CloudError>;
+    /// Images with these exact names owned by one of `owners` (account ids, or `self`), for
+    /// failover regions: a public image that only shares the name is not a twin.
+    async fn images_by_name(&self, region: &str, names: &[String], owners: &[String]) -> Result<Vec<Image>, CloudError>;
     async fn security_groups(&self, region: &str, ids: &[String]) -> Result<Vec<SecurityGroup>, CloudError>;
     /// Groups with these names, in any VPC of the region.
     async fn security_groups_by_name(&self, region: &str, names: &[String]) -> Result<Vec<SecurityGroup>, CloudError>;
     async fn subnets(&self, region: &str, ids: &[String]) -> Result<Vec<Subnet>, CloudError>;
     async fn vpcs(&self, region: &str, ids: &[String]) -> Result<Vec<Vpc>, CloudError>;
+    /// The id of the region's default VPC, if it has one.
+    async fn default_vpc(&self, region: &str) -> Result<Option<String>, CloudError>;
     /// The zones of the region where each of these types is offered.
     async fn offerings(&self, region: &str, types: &[String]) -> Result<Vec<Offering>, CloudError>;
     /// Supported architectures of these types.

@@ -26,6 +26,12 @@ impl Cloud {
         r.vpc().unwrap().vpc_id().unwrap().to_string()
     }
 
+    /// The region's default VPC (moto creates one per region, as AWS does per account).
+    pub async fn default_vpc(&self) -> String {
+        let r = self.ec2.describe_vpcs().filters(Filter::builder().name("is-default").values("true").build()).send().await.unwrap();
+        r.vpcs()[0].vpc_id().unwrap().to_string()
+    }
+
     /// A subnet in the region's zone with this letter suffix (a, b, c).
     pub async fn subnet(&self, vpc: &str, cidr: &str, zone: char) -> String {
         let r = self

@@ -1,6 +1,7 @@
 //! The ami family: every image a variable names must exist in the environment's region, be
 //! `available`, not be past its deprecation time, fit the environment's instance types, and
-//! have an available image of the same name (and owner) in every failover region.
+//! have an available image of the same name, of the same owner or the caller's own account, in every
+//! failover region.
 
 pub mod rules;
 
@@ -94,11 +95,12 @@ fn judge_failover(ctx: &LiveCtx, var: &str, image: &Image, answers: &Answers, ou
     let Some(name) = image.name.as_deref() else { return };
     for region in ctx.failover_regions {
         let Some(Ok(found)) = answers.failover_images.get(region) else { continue };
-        let twin = found.iter().find(|i| {
-            i.name.as_deref() == Some(name)
-                && i.state == "available"
-                && (i.owner_id.is_none() || image.owner_id.is_none() || i.owner_id == image.owner_id)
-        });
+        // Each lookup asked only for images of one primary owner or the caller's account
+        // (`live::failover_owners`): a twin comes from the lookup made for this image's owner.
+        let twin = found
+            .iter()
+            .find(|(for_owner, i)| *for_owner == image.owner_id && i.name.as_deref() == Some(name) && i.state == "available")
+            .map(|(_, i)| i);
         match twin {
             Some(t) => out.resolved.push((var.to_string(), region.clone(), t.id.clone())),
             None => out.findings.push(
@@ -194,15 +196,17 @@ mod tests {
     }
 
     #[test]
-    fn failover_needs_an_available_image_of_the_same_name_and_owner() {
+    fn failover_needs_an_available_image_of_the_same_name_found_for_its_owner() {
         let res = vec![("A".to_string(), AwsKind::Image, A.to_string())];
-        let mut other_owner = image("ami-11111111", "web-1", "available", "x86_64", None);
-        other_owner.owner_id = Some("999999999999".into());
+        let primary = image(A, "web-1", "available", "x86_64", None);
+        let owner = primary.owner_id.clone();
+        let pending = image("ami-11111111", "web-1", "pending", "x86_64", None);
+        let for_another_owner = image("ami-33333333", "web-1", "available", "x86_64", None);
         let answers = Answers {
-            images: Some(Ok(vec![image(A, "web-1", "available", "x86_64", None)])),
+            images: Some(Ok(vec![primary])),
             failover_images: BTreeMap::from([
-                ("us-west-2".to_string(), Ok(vec![image("ami-22222222", "web-1", "available", "x86_64", None)])),
-                ("eu-west-1".to_string(), Ok(vec![other_owner])),
+                ("us-west-2".to_string(), Ok(vec![(owner.clone(), image("ami-22222222", "web-1", "available", "x86_64", None))])),
+                ("eu-west-1".to_string(), Ok(vec![(owner, pending), (Some("801119661308".into()), for_another_owner)])),
             ]),
             ..Default::default()
         };

@@ -134,12 +134,60 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
         match answer {
             Err(e) => out.unverified("ec2:security-group (by name)", ctx.region, e),
             Ok(groups) => {
-                for (var, name) in ctx.of(AwsKind::SecurityGroup).filter(|(_, v)| !v.starts_with("sg-")) {
-                    judge_name(ctx, var, name, groups, env_vpc.as_deref(), vpc_launch, out);
+                let names = || ctx.of(AwsKind::SecurityGroup).filter(|(_, v)| !v.starts_with("sg-"));
+                match (&env_vpc, vpc_launch, &answers.default_vpc) {
+                    (None, false, Some(Err(e))) => out.unverified("ec2:vpc (the default VPC, for groups named without a VPC)", ctx.region, e),
+                    (None, false, Some(Ok(default))) => {
+                        for (var, name) in names() {
+                            judge_name_default_vpc(ctx, var, name, groups, default.as_deref(), out);
+                        }
+                    }
+                    _ => {
+                        for (var, name) in names() {
+                            judge_name(ctx, var, name, groups, env_vpc.as_deref(), vpc_launch, out);
+                        }
+                    }
                 }
             }
         }
     }
+}
+
+/// A group named with no VPC and no subnet to place the launch: EC2 launches it into the
+/// region's default VPC and looks the name up there (a name is usable only there; any other VPC
+/// takes group ids, with a subnet).
+fn judge_name_default_vpc(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], default_vpc: Option<&str>, out: &mut LiveOut) {
+    let shown = ctx.show(var, name);
+    let matches: Vec<&SecurityGroup> = groups.iter().filter(|g| g.name == name).collect();
+    if let Some(g) = matches.iter().find(|g| default_vpc.is_some() && g.vpc_id.as_deref() == default_vpc) {
+        out.resolved.push((var.to_string(), ctx.region.to_string(), g.id.clone()));
+        out.attribute(var, serde_json::json!({"rules": g.rules}));
+        return;
+    }
+    let default_text = match default_vpc {
+        Some(d) => format!("the default VPC {d}"),
+        None => format!("a default VPC, which {} does not have", ctx.region),
+    };
+    if matches.is_empty() {
+        out.findings.push(ctx.finding(
+            &SG_NOT_FOUND,
+            var,
+            format!("no security group named {shown} in {}", ctx.region),
+            format!("aws ec2 describe-security-groups --region {} lists the groups you can use; name one by id", ctx.region),
+        ));
+        return;
+    }
+    let elsewhere: Vec<String> = matches.iter().map(|g| format!("{} in {}", g.id, g.vpc_id.as_deref().unwrap_or("no VPC"))).collect();
+    let help = match matches.as_slice() {
+        [g] => format!("use {} and set `vpc` in preflight.toml (or name the launch's subnets) so it is checked there", g.id),
+        _ => "use the id of the group in the VPC the launch goes to, and set `vpc` in preflight.toml".to_string(),
+    };
+    out.findings.push(ctx.finding(
+        &SG_NAME_NOT_ID,
+        var,
+        format!("names security group {shown} by name, which is only in {}: a launch without a subnet goes to {default_text}, and one with a subnet needs the group's id", elsewhere.join(", ")),
+        help,
+    ));
 }
 
 fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], env_vpc: Option<&str>, vpc_launch: bool, out: &mut LiveOut) {
