@@ -424,6 +424,54 @@ fn api_calls_do_not_grow_with_the_number_of_variables() {
     assert_eq!(big.get("ssm:GetParameters"), Some(&10), "{big:?}");
 }
 
+/// Launch templates by id (one missing, which real EC2 answers by failing the whole call) and key
+/// pairs by name and by id: a fixed number of calls, however many variables.
+#[test]
+fn launch_template_and_key_pair_calls_do_not_grow_with_the_number_of_variables() {
+    let Some(moto) = Moto::start() else { return };
+    let (templates, keys) = block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        let mut t = Vec::new();
+        let mut k = Vec::new();
+        for i in 0..20 {
+            t.push(east.launch_template(&format!("web-lt-{i}")).await);
+            k.push((format!("deploy-{i}"), east.key_pair(&format!("deploy-{i}")).await));
+        }
+        (t, k)
+    });
+    let mut props = serde_json::Map::new();
+    let mut env = String::new();
+    for (i, id) in templates.iter().enumerate() {
+        props.insert(format!("LT_{i}"), serde_json::json!({"type": "string", "x-aws": "ec2:launch-template"}));
+        env.push_str(&format!("LT_{i}={id}\n"));
+    }
+    for (i, (name, id)) in keys.iter().enumerate() {
+        props.insert(format!("KEY_{i}"), serde_json::json!({"type": "string", "x-aws": "ec2:key-pair"}));
+        env.push_str(&format!("KEY_{i}={}\n", if i % 2 == 0 { name } else { id }));
+    }
+    for (var, kind, value) in [("LT_GONE", "ec2:launch-template", "lt-0123456789abcdef0"), ("KEY_GONE", "ec2:key-pair", "key-0123456789abcdef0")] {
+        props.insert(var.into(), serde_json::json!({"type": "string", "x-aws": kind}));
+        env.push_str(&format!("{var}={value}\n"));
+    }
+    let schema = serde_json::json!({"type": "object", "properties": props}).to_string();
+    let cfg = format!("schema = \"env.schema.json\"\n\n[environments.production]\nregion = \"{EAST}\"\nsource = {{ dotenv = \"prod.env\" }}\n");
+    let dir = repo(&[("preflight.toml", &cfg), ("env.schema.json", &schema), ("prod.env", &env)]);
+    moto.start_recording();
+    let r = check(dir.path(), &moto.endpoint, &[]);
+    let actions = moto.recorded_actions();
+    let mut f = r.findings();
+    f.sort();
+    assert_eq!(
+        f,
+        [("key-pair-not-found", "KEY_GONE"), ("launch-template-not-found", "LT_GONE")].map(|(a, b)| (a.to_string(), b.to_string(), EAST.to_string())),
+        "{}",
+        r.stdout
+    );
+    let count = |a: &str| actions.iter().filter(|x| *x == a).count();
+    assert!(count("ec2:DescribeLaunchTemplates") <= 2, "{actions:?}");
+    assert_eq!(count("ec2:DescribeKeyPairs"), 2, "one call by name, one by id: {actions:?}");
+}
+
 /// Doubles the variables of a batch repo, every new one naming an existing resource.
 fn batch_repo_aliases(dir: &tempfile::TempDir) -> tempfile::TempDir {
     let env = std::fs::read_to_string(dir.path().join("prod.env")).unwrap();

@@ -373,7 +373,14 @@ impl Cloud for AwsCloud {
             name: t.launch_template_name().unwrap_or_default().to_string(),
         };
         for chunk in names.chunks(FILTER_CHUNK) {
-            let mut pages = client.describe_launch_templates().filters(filter("launch-template-name", chunk)).into_paginator().items().send();
+            // An explicit page size: moto's default page (15) comes without a NextToken.
+            let mut pages = client
+                .describe_launch_templates()
+                .filters(filter("launch-template-name", chunk))
+                .max_results(200)
+                .into_paginator()
+                .items()
+                .send();
             while let Some(item) = pages.next().await {
                 out.push(of(&item.map_err(|e| classify(&e))?));
             }
@@ -382,20 +389,25 @@ impl Cloud for AwsCloud {
             return Ok(out);
         }
         // EC2 has no id filter for launch templates, and rejects the whole call when one id is
-        // missing: ask for all at once, and only on NotFound ask one by one to learn which.
+        // missing: ask for all at once, and only when some id is not in the answer (NotFound, or
+        // a short answer, as moto gives past 15) list the region's templates in pages of 200 and
+        // keep the ids asked for. Calls then grow with the templates the account has, never
+        // with the number of variables, and absence is only concluded from a full listing.
         let all = client.describe_launch_templates().set_launch_template_ids(Some(ids.to_vec())).send().await;
         match all {
             Ok(r) => out.extend(r.launch_templates().iter().map(of)),
-            Err(e) if e.code().is_some_and(|c| c.contains("NotFound")) => {
-                for id in ids {
-                    match client.describe_launch_templates().launch_template_ids(id).send().await {
-                        Ok(r) => out.extend(r.launch_templates().iter().map(of)),
-                        Err(e) if e.code().is_some_and(|c| c.contains("NotFound") || c.contains("Malformed")) => {}
-                        Err(e) => return Err(classify(&e)),
-                    }
+            Err(e) if e.code().is_some_and(|c| c.contains("NotFound") || c.contains("Malformed")) => {}
+            Err(e) => return Err(classify(&e)),
+        }
+        let missing: Vec<&String> = ids.iter().filter(|id| !out.iter().any(|t| &t.id == *id)).collect();
+        if !missing.is_empty() {
+            let mut pages = client.describe_launch_templates().max_results(200).into_paginator().items().send();
+            while let Some(item) = pages.next().await {
+                let t = of(&item.map_err(|e| classify(&e))?);
+                if missing.contains(&&t.id) {
+                    out.push(t);
                 }
             }
-            Err(e) => return Err(classify(&e)),
         }
         Ok(out)
     }

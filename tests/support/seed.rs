@@ -127,8 +127,10 @@ impl Cloud {
         r.launch_template().unwrap().launch_template_id().unwrap().to_string()
     }
 
-    pub async fn key_pair(&self, name: &str) {
-        self.ec2.create_key_pair().key_name(name).send().await.unwrap();
+    /// Creates a key pair; returns its id (key-...).
+    pub async fn key_pair(&self, name: &str) -> String {
+        let r = self.ec2.create_key_pair().key_name(name).send().await.unwrap();
+        r.key_pair_id().unwrap_or_default().to_string()
     }
 
     pub async fn param(&self, name: &str, value: &str) {
