@@ -226,10 +226,21 @@ fn run_check_to(config: Option<&Path>, dir: &Path, args: &CheckArgs, to_stderr: 
         (None, Some(tested)) => {
             let tested_env = cfg.environment(Some(tested.get_ref()))?;
             let rel = tested_env.lock_path();
-            Some((crate::lock::read(&cfg.resolve(&rel), &rel).map_err(|e| e.with_help(format!(
+            let lock = crate::lock::read(&cfg.resolve(&rel), &rel).map_err(|e| e.with_help(format!(
                 "`tested_as = \"{}\"`: run `preflight snapshot --env {}` after its tests pass, or pass --against LOCK",
                 tested.get_ref(), tested.get_ref()
-            )))?, rel))
+            )))?;
+            // A lock copied from another environment would compare the target with the wrong
+            // one (with itself, at worst): the lock must record the environment tested_as names.
+            if lock.environment != *tested.get_ref() {
+                return Err(ToolError::new(format!(
+                    "{rel} records environment `{}`, not `{}` as tested_as says",
+                    lock.environment,
+                    tested.get_ref()
+                ))
+                .with_help(format!("run `preflight snapshot --env {}` to record it, or pass --against LOCK to compare with another lock on purpose", tested.get_ref())));
+            }
+            Some((lock, rel))
         }
         (None, None) => None,
     };

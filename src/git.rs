@@ -212,6 +212,23 @@ impl Repo {
     }
 }
 
+/// A tool error when a declared path (or glob) matches nothing at the commit: a typo in
+/// `paths` would make the artifact depend on nothing, and its freshness check pass forever.
+pub fn require_paths(cfg: &crate::config::Config, artifact: &crate::config::Artifact, states: &[PathState], commit: Oid) -> Result<(), ToolError> {
+    let missing: Vec<&str> = states.iter().filter(|s| s.id == "missing").map(|s| s.path.as_str()).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let short = &commit.to_string()[..12];
+    Err(cfg
+        .error_at(
+            artifact.paths.span(),
+            format!("artifact `{}`: {} match{} nothing in commit {short}", artifact.name.get_ref(), missing.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "), if missing.len() == 1 { "es" } else { "" }),
+            "declared here",
+        )
+        .with_help("fix the path (relative to the directory of preflight.toml), or commit what it names: freshness over a path that does not exist checks nothing"))
+}
+
 /// The digest of a set of path states: what `stamp` records and `check` recomputes.
 pub fn source_digest(states: &[PathState]) -> String {
     let mut h = Sha256::new();

@@ -22,7 +22,9 @@ pub fn run(cfg: &Config, name: &str, output: Option<&Path>, print_digest: bool, 
     let repo = Repo::open(&cfg.root)?;
     let commit = repo.resolve(None)?;
     let paths = artifact.paths.get_ref();
-    let digest = git::source_digest(&repo.states(commit, paths)?);
+    let states = repo.states(commit, paths)?;
+    git::require_paths(cfg, artifact, &states, commit)?;
+    let digest = git::source_digest(&states);
     if print_digest {
         println!("{digest}");
         return Ok(exit::PASS);

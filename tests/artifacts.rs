@@ -269,3 +269,22 @@ fn outside_a_git_repository_is_a_tool_error() {
     c.args(["stamp", "--artifact", "launcher"]);
     assert_eq!(run(c).code, 2);
 }
+
+/// A path in `paths` that names nothing (a typo of `tools/launcher`) would make the artifact
+/// depend on nothing, and its freshness check pass forever: stamp and check refuse it, located.
+#[test]
+fn a_path_that_matches_nothing_is_a_tool_error_at_its_line() {
+    let (dir, repo) = project();
+    write(dir.path(), "preflight.toml", &CONFIG.replace("\"tools/launcher\"", "\"tools/launchr\""));
+    commit_all(&repo, "typo");
+    let mut c = preflight(dir.path());
+    c.args(["stamp", "--artifact", "launcher"]);
+    let r = run(c);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("`tools/launchr` matches nothing"), "{}", r.stderr);
+    assert!(r.stderr.contains("preflight.toml:9"), "located at the paths line: {}", r.stderr);
+    assert!(!dir.path().join("dist/launcher.provenance.json").exists());
+    let r = check(dir.path(), &[]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("tools/launchr"), "{}", r.stderr);
+}

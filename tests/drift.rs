@@ -100,6 +100,12 @@ fn against_overrides_tested_as_and_bad_locks_are_tool_errors() {
     let r = cmd(dir.path(), None, &["check", "--env", "production", "--offline", "--against", "tested.json", "--format", "json"]);
     assert_eq!(r.code, 1);
     assert!(r.rules().contains(&"drift-missing".to_string()));
+    // A lock of another environment at tested_as's lock path: production would be compared
+    // with itself, so the tool refuses it.
+    assert_eq!(cmd(dir.path(), None, &["snapshot", "--env", "production", "--offline", "--output", ".preflight/staging.lock.json"]).code, 0);
+    let r = cmd(dir.path(), None, &["check", "--env", "production", "--offline"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("records environment `production`"), "{}", r.stderr);
 }
 
 #[test]

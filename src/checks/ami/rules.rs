@@ -134,8 +134,10 @@ pub static AMI_NOT_IN_FAILOVER_REGION: Rule = Rule {
     summary: "A failover region has no available image with the same name.",
     doc: r#"## What it does
 For every image named by an `ec2:image` value, and for every region in the environment's
-`failover_regions`, looks for an image with exactly the same *name* and the same owner
-whose state is `available`. Image ids differ per region, so the match is by name, not id.
+`failover_regions`, looks for an image with exactly the same *name*, owned by the same
+owner or by your own account (the copy `aws ec2 copy-image` makes), whose state is
+`available`. A public image of another owner that happens to share the name does not
+count. Image ids differ per region, so the match is by name, not id.
 The finding names the failover region that lacks it.
 
 ## Why is this bad?

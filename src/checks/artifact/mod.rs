@@ -56,6 +56,7 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
     let paths = a.paths.get_ref();
     let at = location(inp.cfg, a);
     let states = inp.repo.states(inp.commit, paths)?;
+    git::require_paths(inp.cfg, a, &states, inp.commit)?;
     let current = git::source_digest(&states);
     out.digests.push((name.clone(), current.clone()));
     let finding = |rule, msg: String, help: String| Finding::new(rule, msg).key(name.clone()).help(help).at(Some(at.clone()));

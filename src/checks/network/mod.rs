@@ -53,15 +53,27 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
         }
     }
 
-    // The VPC launches go into: configured, or else the one all found subnets share.
+    // The VPC launches go into: configured, or else the one the environment's subnets are in.
+    // A launch's subnets must all be in one VPC; when they are not, the VPC most of them are in
+    // (the first named, on a tie) is taken, and the others are subnet-wrong-vpc.
     let configured = ctx.vpc.as_ref().map(|(v, _)| v.to_string());
     let inferred = subnets.and_then(|s| {
-        let mut vpcs: Vec<&str> = s.iter().filter_map(|s| s.vpc_id.as_deref()).collect();
-        vpcs.sort();
-        vpcs.dedup();
-        if vpcs.len() == 1 { Some(vpcs[0].to_string()) } else { None }
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for (_, id) in ctx.of(AwsKind::Subnet) {
+            let Some(vpc) = s.iter().find(|x| x.id == id).and_then(|x| x.vpc_id.clone()) else { continue };
+            if !seen.insert(id) {
+                continue;
+            }
+            match counts.iter_mut().find(|(v, _)| *v == vpc) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((vpc, 1)),
+            }
+        }
+        let most = counts.iter().map(|(_, n)| *n).max()?;
+        counts.into_iter().find(|(_, n)| *n == most).map(|(v, _)| v)
     });
-    let env_vpc = configured.clone().or(inferred);
+    let env_vpc = configured.clone().or(inferred.clone());
     let vpc_launch = env_vpc.is_some() || ctx.of(AwsKind::Subnet).next().is_some();
 
     if let Some(subnets) = subnets {
@@ -85,6 +97,15 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                                 var,
                                 format!("subnet {shown} is in {have}, not in the environment's vpc {want}"),
                                 format!("use a subnet of {want}: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
+                            ));
+                        }
+                    } else if let (None, Some(want), Some(have)) = (&configured, &inferred, &s.vpc_id) {
+                        if want != have {
+                            out.findings.push(ctx.finding(
+                                &SUBNET_WRONG_VPC,
+                                var,
+                                format!("subnet {shown} is in {have}, but the environment's other subnets are in {want}: a launch's subnets must all be in one VPC"),
+                                format!("use subnets of one VPC, and set `vpc` in preflight.toml to say which: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
                             ));
                         }
                     }
@@ -310,8 +331,35 @@ mod tests {
     }
 
     #[test]
-    fn without_a_vpc_a_unique_name_is_fine() {
-        let answers = Answers { groups_by_name: Some(Ok(vec![sg("sg-11111111", "web", PROD)])), ..Default::default() };
-        assert!(run(vec![("WEB", AwsKind::SecurityGroup, "web")], answers, None).is_empty());
+    fn without_a_vpc_names_resolve_in_the_default_vpc() {
+        let groups = vec![sg("sg-11111111", "web", PROD), sg("sg-22222222", "default", PROD), sg("sg-33333333", "default", OTHER), sg("sg-44444444", "app", OTHER)];
+        let answers = Answers { groups_by_name: Some(Ok(groups)), default_vpc: Some(Ok(Some(PROD.into()))), ..Default::default() };
+        let vars = vec![("WEB", AwsKind::SecurityGroup, "web"), ("DEF", AwsKind::SecurityGroup, "default"), ("APP", AwsKind::SecurityGroup, "app"), ("X", AwsKind::SecurityGroup, "x")];
+        assert_eq!(run(vars.clone(), answers, None), [("sg-name-not-id".to_string(), "APP".to_string()), ("sg-not-found".to_string(), "X".to_string())]);
+        // No default VPC: a name is usable nowhere without a subnet.
+        let answers = Answers { groups_by_name: Some(Ok(vec![sg("sg-11111111", "web", PROD)])), default_vpc: Some(Ok(None)), ..Default::default() };
+        assert_eq!(run(vec![vars[0]], answers, None), [("sg-name-not-id".to_string(), "WEB".to_string())]);
+    }
+
+    #[test]
+    fn subnets_of_two_vpcs_without_a_vpc_setting_block() {
+        let subnet = |id: &str, vpc: &str| Subnet { id: id.into(), vpc_id: Some(vpc.into()), ..Default::default() };
+        let answers = Answers {
+            subnets: Some(Ok(vec![subnet("subnet-11111111", PROD), subnet("subnet-22222222", PROD), subnet("subnet-33333333", OTHER)])),
+            groups_by_id: Some(Ok(vec![sg("sg-11111111", "web", PROD)])),
+            ..Default::default()
+        };
+        let got = run(
+            vec![
+                ("S", AwsKind::Subnet, "subnet-11111111"),
+                ("S", AwsKind::Subnet, "subnet-22222222"),
+                ("S", AwsKind::Subnet, "subnet-33333333"),
+                ("G", AwsKind::SecurityGroup, "sg-11111111"),
+            ],
+            answers,
+            None,
+        );
+        // The odd one out is reported; the group is judged against the VPC most subnets are in.
+        assert_eq!(got, [("subnet-wrong-vpc".to_string(), "S".to_string())]);
     }
 }

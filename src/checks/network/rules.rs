@@ -11,8 +11,8 @@ pub static SG_NOT_FOUND: Rule = Rule {
 Looks up every value of a property with `"x-aws": "ec2:security-group"` (or of its array
 `items`) in the environment's region. A value is a group id (`sg-...`) or a group name. An
 id must exist in the region; a name must exist in the environment's VPC (`vpc` in
-preflight.toml; without it, in some VPC of the region), since names are unique only
-within one VPC.
+preflight.toml, or the VPC of its subnets; with neither, the region's default VPC, where
+EC2 launches such an instance), since names are unique only within one VPC.
 
 ## Why is this bad?
 Launches that name a missing group fail, so the autoscaler cannot replace machines. This
@@ -97,8 +97,10 @@ pub static SG_NAME_NOT_ID: Rule = Rule {
     summary: "A launch in a VPC names a security group by name; help gives the id to use.",
     doc: r#"## What it does
 Reports a security group named by its *name* in an `ec2:security-group` value when the
-environment launches into a VPC. The group exists; the help line gives its id in the
-environment's VPC.
+environment launches into a VPC (`vpc` is set, or it names subnets). The group exists; the
+help line gives its id in the environment's VPC. With no VPC and no subnets, a name is fine
+when the group is in the region's default VPC, and this rule fires when it exists only in
+other VPCs, where launches need its id.
 
 ## Why is this bad?
 Outside the default VPC, EC2 launches, launch templates and launch configurations need

@@ -11,8 +11,11 @@ pub static SSM_NOT_FOUND: Rule = Rule {
 Looks up, in the environment's region, every SSM parameter the environment refers to:
 - a value written `{{resolve:ssm:NAME}}` or `{{resolve:ssm-secure:NAME}}`;
 - the value of a property with `"x-aws": "ssm:parameter"`.
-NAME may be a public alias such as `/aws/service/ami-amazon-linux-latest/...`.
-A parameter the region does not have is reported.
+NAME may be a public alias such as `/aws/service/ami-amazon-linux-latest/...`, carry a
+version or label selector (`/app/db:3`, `/app/db:prod`), or be the ARN of a parameter shared
+from another account. A parameter the region does not have is reported, and so is a name
+SSM would refuse, which cannot exist: a hierarchy without its leading `/`, a name starting
+with `aws` or `ssm`, characters other than letters, digits and `_.-/`.
 
 ## Why is this bad?
 Parameters are regional. A parameter created in staging's region (`eu-west-1`) does not
