@@ -76,7 +76,10 @@ async fn check_with_progress<C: Cloud>(
     cloud: Option<&C>,
     progress: &Progress,
 ) -> Result<Outcome, ToolError> {
-    let deadline = Instant::now() + opts.timeout;
+    // The cloud's deadline leaves a little of --timeout (5%, at most 0.5 s) for the artifact
+    // checks and the report, so the whole run ends inside --timeout.
+    let margin = (opts.timeout / 20).min(std::time::Duration::from_millis(500));
+    let deadline = Instant::now() + opts.timeout.saturating_sub(margin);
     let region = env.region.get_ref().as_str();
     let mut findings: Vec<Finding> = Vec::new();
     let mut unverified: Vec<Unverified> = Vec::new();

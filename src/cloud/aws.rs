@@ -18,6 +18,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ec2::error::DisplayErrorContext;
+use aws_sdk_ec2::config::interceptors::InterceptorContext;
+use aws_sdk_ec2::config::retry::{ClassifyRetry, RetryAction};
 
 use super::{
     Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Parameters, SecurityGroup, Subnet, Vpc,
@@ -47,6 +49,45 @@ impl Timeouts {
             max_attempts: 8,
         }
     }
+}
+
+/// Stops retries where retrying cannot help a gate and only spends its deadline: a refused
+/// connection (nothing listens at the endpoint), a connect timeout (packets dropped on the
+/// way) and an attempt that timed out (the endpoint took the request and never answered).
+/// The standard classifiers still retry throttling, 5xx answers, resets and dropped
+/// connections, with backoff, within the deadline.
+#[derive(Debug)]
+struct FailFast;
+
+impl ClassifyRetry for FailFast {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let Some(Err(err)) = ctx.output_or_error() else { return RetryAction::NoActionIndicated };
+        if err.is_timeout_error() {
+            return RetryAction::RetryForbidden;
+        }
+        if let Some(conn) = err.as_connector_error() {
+            if conn.is_timeout() || refused(conn) {
+                return RetryAction::RetryForbidden;
+            }
+        }
+        RetryAction::NoActionIndicated
+    }
+
+    fn name(&self) -> &'static str {
+        "preflight-fail-fast"
+    }
+}
+
+/// True when an error, or one of its causes, is a refused TCP connection.
+fn refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// EC2 and SSM clients, one pair per region, built lazily from one shared config.
@@ -81,6 +122,7 @@ impl AwsCloud {
             .or_insert_with(|| {
                 let conf = aws_sdk_ec2::config::Builder::from(&self.base)
                     .region(aws_sdk_ec2::config::Region::new(region.to_string()))
+                    .retry_classifier(FailFast)
                     .build();
                 aws_sdk_ec2::Client::from_conf(conf)
             })
@@ -93,6 +135,7 @@ impl AwsCloud {
             .or_insert_with(|| {
                 let conf = aws_sdk_ssm::config::Builder::from(&self.base)
                     .region(aws_sdk_ssm::config::Region::new(region.to_string()))
+                    .retry_classifier(FailFast)
                     .build();
                 aws_sdk_ssm::Client::from_conf(conf)
             })
