@@ -493,3 +493,16 @@ fn findings_about_the_config_name_the_config_given() {
     assert_eq!(f["location"]["path"], "prod.toml", "{}", r.stdout);
     assert_eq!(f["location"]["line"], 8);
 }
+
+#[test]
+fn a_finding_about_one_list_item_points_at_that_item() {
+    let env = "LAUNCH_AMI=ami-0123456789abcdef0\nDB_PASSWORD=x\nPORT=8080\nMODE=blue\nGROUPS=web, sg-12\n";
+    let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", SCHEMA), ("prod.env", env)]);
+    let r = check(dir.path(), &["--format", "json"]);
+    let j = r.json();
+    let f = j["findings"].as_array().unwrap().iter().find(|f| f["key"] == "GROUPS").unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(f["rule"], "sg-not-found");
+    assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(5), Some(13)), "{}", r.stdout);
+    let human = check(dir.path(), &[]);
+    assert!(human.stdout.contains("prod.env:5:13"), "{}", human.stdout);
+}

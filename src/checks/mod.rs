@@ -43,8 +43,11 @@ impl LiveCtx<'_> {
     }
 
     /// A finding about a variable, located at its value, in the primary region.
-    pub fn finding(&self, rule: &'static Rule, var: &str, message: String, help: String) -> Finding {
-        Finding::new(rule, message).key(var).region(self.region).help(help).at(self.at(var))
+    /// A finding about one value of a variable (`(var, value)`), located at that value: for a
+    /// list such as `SUBNETS=subnet-a,subnet-b`, at the item itself.
+    pub fn finding(&self, rule: &'static Rule, (var, value): (&str, &str), message: String, help: String) -> Finding {
+        let at = self.env.vars.get(var).and_then(|v| v.item_location(value));
+        Finding::new(rule, message).key(var).region(self.region).help(help).at(at)
     }
 }
 

@@ -50,6 +50,28 @@ impl Variable {
         }
     }
 
+    /// The place of one item of the value (`subnet-b` in `SUBNETS=subnet-a,subnet-b`), when it
+    /// can be found exactly: the value as written equals the text in the file (no escapes, no
+    /// `{{resolve:...}}`) and the item stands there as a whole list element. Otherwise the
+    /// value's own place.
+    pub fn item_location(&self, item: &str) -> Option<Location> {
+        let loc = self.value_location()?;
+        let (Some((start, end)), Origin::File { value: Some(_), .. }) = (loc.span, &self.origin) else { return Some(loc) };
+        if end.saturating_sub(start) != self.raw.len() || self.value.as_deref() != Some(self.raw.as_str()) || item.is_empty() {
+            return Some(loc);
+        }
+        let boundary = |c: Option<char>| c.is_none_or(|c| c == ',' || c == '[' || c == ']' || c == '"' || c.is_whitespace());
+        let found = self.raw.match_indices(item).map(|(i, _)| i).find(|&i| {
+            boundary(self.raw[..i].chars().next_back()) && boundary(self.raw[i + item.len()..].chars().next())
+        });
+        let Some(i) = found else { return Some(loc) };
+        let before = &self.raw[..i];
+        if before.contains(['\n', '\r']) {
+            return Some(loc);
+        }
+        Some(Location { column: loc.column + before.chars().count() as u32, span: Some((start + i, start + i + item.len())), ..loc })
+    }
+
     /// The place to point at for a finding about the variable's name.
     pub fn key_location(&self) -> Option<Location> {
         match &self.origin {

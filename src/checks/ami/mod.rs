@@ -41,7 +41,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOu
         let Some(image) = images.iter().find(|i| i.id == id) else {
             out.findings.push(ctx.finding(
                 &AMI_NOT_FOUND,
-                var,
+                (var, id),
                 format!("image {shown} does not exist in {}, or is not visible to this account", ctx.region),
                 format!(
                     "AMI ids differ per region: look up the id for {r} (aws ec2 describe-images --image-ids {id} --region {r}), or copy the image there with aws ec2 copy-image",
@@ -59,7 +59,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOu
         if image.state != "available" {
             out.findings.push(ctx.finding(
                 &AMI_NOT_AVAILABLE,
-                var,
+                (var, id),
                 format!("image {shown} ({name}) is {}, not available", image.state),
                 "instances cannot launch from an image that is not available; wait for a pending image, or use another one".into(),
             ));
@@ -68,7 +68,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOu
             if is_past(t, now) {
                 out.findings.push(ctx.finding(
                     &AMI_DEPRECATED,
-                    var,
+                    (var, id),
                     format!("image {shown} ({name}) has been deprecated since {t}"),
                     "move to a current image; deprecated images disappear from searches and may be deregistered".into(),
                 ));
@@ -80,7 +80,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOu
                 if !info.architectures.is_empty() && !info.architectures.iter().any(|a| a == arch) {
                     out.findings.push(ctx.finding(
                         &AMI_ARCHITECTURE_MISMATCH,
-                        var,
+                        (var, id),
                         format!("image {shown} is {arch}, but instance type {tname} ({tvar}) runs {}", info.architectures.join("/")),
                         format!("use an {} image, or an instance type that runs {arch}", info.architectures.join("/")),
                     ));
@@ -106,7 +106,7 @@ fn judge_failover(ctx: &LiveCtx, var: &str, image: &Image, answers: &Answers, ou
             None => out.findings.push(
                 ctx.finding(
                     &AMI_NOT_IN_FAILOVER_REGION,
-                    var,
+                    (var, &image.id),
                     format!("no available image named {name} in failover region {region}"),
                     format!(
                         "copy it before the rollout: aws ec2 copy-image --source-region {} --source-image-id {} --name {name} --region {region}",

@@ -29,7 +29,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                     if offered.is_empty() {
                         out.findings.push(ctx.finding(
                             &INSTANCE_TYPE_NOT_OFFERED,
-                            var,
+                            (var, t),
                             format!("instance type {} is not offered in {}", ctx.show(var, t), ctx.region),
                             format!("pick a type offered there: aws ec2 describe-instance-type-offerings --region {} --filters Name=instance-type,Values={t}", ctx.region),
                         ));
@@ -39,7 +39,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                     if !missing.is_empty() {
                         out.findings.push(ctx.finding(
                             &INSTANCE_TYPE_NOT_OFFERED,
-                            var,
+                            (var, t),
                             format!("instance type {} is not offered in {} (zone of the environment's subnets)", ctx.show(var, t), missing.join(", ")),
                             format!("it is offered in {}; use subnets in those zones or another instance type", offered.into_iter().collect::<Vec<_>>().join(", ")),
                         ));
@@ -64,7 +64,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                         }
                         None => out.findings.push(ctx.finding(
                             &LAUNCH_TEMPLATE_NOT_FOUND,
-                            var,
+                            (var, v),
                             format!("launch template {} does not exist in {}", ctx.show(var, v), ctx.region),
                             format!("launch templates are per region: aws ec2 describe-launch-templates --region {}", ctx.region),
                         )),
@@ -86,7 +86,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                         }
                         None => out.findings.push(ctx.finding(
                             &KEY_PAIR_NOT_FOUND,
-                            var,
+                            (var, v),
                             format!("key pair {} does not exist in {}", ctx.show(var, v), ctx.region),
                             format!("key pairs are per region: import the public key with aws ec2 import-key-pair --region {}", ctx.region),
                         )),

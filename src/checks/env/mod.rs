@@ -230,7 +230,7 @@ pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, in
         if let Some(kind) = prop.and_then(|p| p.aws) {
             for item in resource_names(&typed) {
                 match crate::checks::aws_syntax_problem(kind, &item, secret) {
-                    Some((rule, msg, help)) => findings.push(Finding::new(rule, msg).key(name).region(region).help(help).at(var.value_location())),
+                    Some((rule, msg, help)) => findings.push(Finding::new(rule, msg).key(name).region(region).help(help).at(var.item_location(&item))),
                     None => out.resources.push((name.clone(), kind, item)),
                 }
             }

@@ -43,7 +43,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                     } else {
                         out.findings.push(ctx.finding(
                             &VPC_NOT_FOUND,
-                            var,
+                            (var, id),
                             format!("VPC {} does not exist in {}", ctx.show(var, id), ctx.region),
                             format!("VPC ids differ per region and account: aws ec2 describe-vpcs --region {}", ctx.region),
                         ));
@@ -82,7 +82,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
             match subnets.iter().find(|s| s.id == id) {
                 None => out.findings.push(ctx.finding(
                     &SUBNET_NOT_FOUND,
-                    var,
+                    (var, id),
                     format!("subnet {shown} does not exist in {}", ctx.region),
                     format!("subnet ids differ per region and account: aws ec2 describe-subnets --region {}{}", ctx.region,
                         configured.as_ref().map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()),
@@ -94,7 +94,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                         if want != have {
                             out.findings.push(ctx.finding(
                                 &SUBNET_WRONG_VPC,
-                                var,
+                                (var, id),
                                 format!("subnet {shown} is in {have}, not in the environment's vpc {want}"),
                                 format!("use a subnet of {want}: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
                             ));
@@ -103,7 +103,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                         if want != have {
                             out.findings.push(ctx.finding(
                                 &SUBNET_WRONG_VPC,
-                                var,
+                                (var, id),
                                 format!("subnet {shown} is in {have}, but the environment's other subnets are in {want}: a launch's subnets must all be in one VPC"),
                                 format!("use subnets of one VPC, and set `vpc` in preflight.toml to say which: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
                             ));
@@ -124,7 +124,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                     match groups.iter().find(|g| g.id == id) {
                         None => out.findings.push(ctx.finding(
                             &SG_NOT_FOUND,
-                            var,
+                            (var, id),
                             format!("security group {shown} does not exist in {}", ctx.region),
                             format!("security group ids differ per region and VPC: aws ec2 describe-security-groups --region {}{}", ctx.region,
                                 env_vpc.as_ref().map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()),
@@ -136,7 +136,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                                 if want != have {
                                     out.findings.push(ctx.finding(
                                         &SG_WRONG_VPC,
-                                        var,
+                                        (var, id),
                                         format!("security group {shown} ({}) is in {have}, not in the environment's vpc {want}", g.name),
                                         format!("use the group of the same purpose in {want}: aws ec2 describe-security-groups --region {} --filters Name=vpc-id,Values={want}", ctx.region),
                                     ));
@@ -192,7 +192,7 @@ fn judge_name_default_vpc(ctx: &LiveCtx, var: &str, name: &str, groups: &[Securi
     if matches.is_empty() {
         out.findings.push(ctx.finding(
             &SG_NOT_FOUND,
-            var,
+            (var, name),
             format!("no security group named {shown} in {}", ctx.region),
             format!("aws ec2 describe-security-groups --region {} lists the groups you can use; name one by id", ctx.region),
         ));
@@ -205,7 +205,7 @@ fn judge_name_default_vpc(ctx: &LiveCtx, var: &str, name: &str, groups: &[Securi
     };
     out.findings.push(ctx.finding(
         &SG_NAME_NOT_ID,
-        var,
+        (var, name),
         format!("names security group {shown} by name, which is only in {}: a launch without a subnet goes to {default_text}, and one with a subnet needs the group's id", elsewhere.join(", ")),
         help,
     ));
@@ -225,7 +225,7 @@ fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], en
         if vpc_launch {
             out.findings.push(ctx.finding(
                 &SG_NAME_NOT_ID,
-                var,
+                (var, name),
                 format!("names security group {shown} by name; launches into a VPC need its id"),
                 format!("use {} (the id of {name}{vpc_text} in {})", g.id, ctx.region),
             ));
@@ -236,7 +236,7 @@ fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], en
         let ids: Vec<&str> = in_vpc.iter().map(|g| g.id.as_str()).collect();
         out.findings.push(ctx.finding(
             &SG_NAME_NOT_ID,
-            var,
+            (var, name),
             format!("the name {shown} matches {} groups in {}: {}", ids.len(), ctx.region, ids.join(", ")),
             "name the group by its id, and set `vpc` in preflight.toml so the right one is checked".into(),
         ));
@@ -246,7 +246,7 @@ fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], en
         let elsewhere: Vec<String> = matches.iter().map(|g| format!("{} in {}", g.id, g.vpc_id.as_deref().unwrap_or("no VPC"))).collect();
         out.findings.push(ctx.finding(
             &SG_WRONG_VPC,
-            var,
+            (var, name),
             format!("security group {shown} exists only in another VPC ({}), not in the environment's vpc {}", elsewhere.join(", "), env_vpc.unwrap_or("?")),
             format!("create or pick the group in {} and use its id", env_vpc.unwrap_or("the environment's VPC")),
         ));
@@ -254,7 +254,7 @@ fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], en
     }
     out.findings.push(ctx.finding(
         &SG_NOT_FOUND,
-        var,
+        (var, name),
         format!("no security group named {shown}{vpc_text} in {}", ctx.region),
         format!("aws ec2 describe-security-groups --region {}{} lists the groups you can use; name one by id", ctx.region,
             env_vpc.map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()),

@@ -20,7 +20,7 @@ pub fn judge(ctx: &LiveCtx, params: &ParameterAnswers, out: &mut LiveOut) {
             }
             Some(Ok(None)) => out.findings.push(ctx.finding(
                 &SSM_NOT_FOUND,
-                var,
+                (var, name),
                 format!("SSM parameter {} does not exist in {}", ctx.show(var, name), ctx.region),
                 format!("parameters are per region: aws ssm put-parameter --region {} --name NAME ... (or fix the name)", ctx.region),
             )),
