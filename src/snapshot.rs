@@ -45,13 +45,24 @@ pub fn build(env: &Environment, schema: &EnvSchema, outcome: &Outcome, offline: 
     })
 }
 
-/// Writes the lock unless the check blocked; returns the exit code.
+/// Writes the lock unless the check blocked, or could not complete (without
+/// `--allow-unverified`); returns the exit code.
 pub fn run(cfg: &Config, env: &Environment, schema: &EnvSchema, outcome: &Outcome, offline: bool, output: Option<&Path>, dir: &Path, allow_unverified: bool) -> Result<u8, ToolError> {
     let verdict = outcome.report.verdict();
     if verdict == Verdict::Blocked {
         eprint!("{}", crate::report::human::render(&outcome.report, false));
         eprintln!("preflight: not recording {} as tested: the check is blocked", env.name);
         return Ok(exit::BLOCKED);
+    }
+    // A lock with holes (resources that could not be looked up) would replace a good one and
+    // leave every later check against it unverified: only on request.
+    if verdict == Verdict::Unverified && !allow_unverified {
+        eprint!("{}", crate::report::human::render(&outcome.report, false));
+        eprintln!(
+            "preflight: not recording {} as tested: some checks could not complete; run again, or pass --allow-unverified to record what could be checked",
+            env.name
+        );
+        return Ok(exit::UNVERIFIED);
     }
     let lock = build(env, schema, outcome, offline)?;
     let path = match output {
@@ -64,5 +75,5 @@ pub fn run(cfg: &Config, env: &Environment, schema: &EnvSchema, outcome: &Outcom
     for u in &outcome.report.unverified {
         eprintln!("unverified: {}: {} (the lock records what could be checked)", u.check, u.reason);
     }
-    Ok(if verdict == Verdict::Unverified && !allow_unverified { exit::UNVERIFIED } else { exit::PASS })
+    Ok(exit::PASS)
 }

@@ -231,3 +231,22 @@ fn expect_fingerprint_catches_a_change_between_check_and_deploy() {
     assert_eq!(r.code, 1);
     assert_eq!(r.rules(), ["fingerprint-mismatch"]);
 }
+
+/// A snapshot whose lookups could not complete records nothing (a flaky cloud must not replace a
+/// good lock with one full of holes), unless --allow-unverified asks for what could be checked.
+#[test]
+fn an_unverified_snapshot_keeps_the_previous_lock() {
+    let dir = offline_repo("");
+    std::fs::write(dir.path().join("staging.env"), "LAUNCH_AMI=ami-0123456789abcdef0\n").unwrap();
+    assert_eq!(cmd(dir.path(), None, &["snapshot", "--env", "staging", "--offline"]).code, 0);
+    let lock = dir.path().join(".preflight/staging.lock.json");
+    let good = std::fs::read_to_string(&lock).unwrap();
+    // The test environment's endpoint is a closed port: every lookup is unverified.
+    let r = cmd(dir.path(), None, &["snapshot", "--env", "staging"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("not recording staging"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), good, "the previous lock is untouched");
+    let r = cmd(dir.path(), None, &["snapshot", "--env", "staging", "--allow-unverified"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_ne!(std::fs::read_to_string(&lock).unwrap(), good);
+}
