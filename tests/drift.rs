@@ -169,8 +169,12 @@ fn images_and_groups_are_compared_by_attributes_not_ids() {
         let us_vpc = us.vpc("10.2.0.0/16").await;
         let staging_sg = eu.group("web", &eu_vpc).await;
         eu.allow(&staging_sg, 443, "0.0.0.0/0").await;
+        // Members of the group talk to each other: the rule names the group itself, whose id
+        // differs per region, and still compares equal.
+        eu.allow_group(&staging_sg, 8080, &staging_sg).await;
         let prod_sg_same = us.group("web", &us_vpc).await;
         us.allow(&prod_sg_same, 443, "0.0.0.0/0").await;
+        us.allow_group(&prod_sg_same, 8080, &prod_sg_same).await;
         let prod_sg_open = us.group("web-debug", &us_vpc).await;
         us.allow(&prod_sg_open, 443, "0.0.0.0/0").await;
         us.allow(&prod_sg_open, 22, "0.0.0.0/0").await;

@@ -237,7 +237,10 @@ fn group_of(g: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
                 rules.push(format!("{dir} {proto} {ports} pl:{}", r.prefix_list_id().unwrap_or("?")));
             }
             for r in p.user_id_group_pairs() {
-                let who = r.group_name().or(r.group_id()).unwrap_or("?");
+                // A rule naming the group itself (members talk to each other) is `self`, so the
+                // same rule on staging's and production's groups compares equal.
+                let own = r.group_id().is_some() && r.group_id() == g.group_id();
+                let who = if own { "self" } else { r.group_name().or(r.group_id()).unwrap_or("?") };
                 rules.push(format!("{dir} {proto} {ports} group:{who}"));
             }
         }

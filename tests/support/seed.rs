@@ -51,6 +51,24 @@ impl Cloud {
         r.group_id().unwrap().to_string()
     }
 
+    /// Allows TCP `port` from the members of group `source` into `group` (`source` may be `group`).
+    pub async fn allow_group(&self, group: &str, port: i32, source: &str) {
+        self.ec2
+            .authorize_security_group_ingress()
+            .group_id(group)
+            .ip_permissions(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(port)
+                    .to_port(port)
+                    .user_id_group_pairs(aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(source).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+
     /// Allows TCP `port` from `cidr` into a group.
     pub async fn allow(&self, group: &str, port: i32, cidr: &str) {
         self.ec2
