@@ -234,6 +234,12 @@ async fn check_with_progress<C: Cloud>(
         let blocked: BTreeSet<String> =
             findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).filter_map(|f| f.key.clone()).collect();
         let (mut f, mut u) = checks::drift::compare(lock, name, schema, &set, &hidden, &blocked, &resolved, region);
+        // An artifact's drift points at its [[artifacts]] entry, as the other artifact rules do.
+        for finding in f.iter_mut().filter(|f| f.rule.id == "drift-artifact" && f.location.is_none()) {
+            if let Some(a) = cfg.artifacts.iter().find(|a| Some(a.name.get_ref()) == finding.key.as_ref()) {
+                finding.location = Some(checks::artifact::location(cfg, a));
+            }
+        }
         findings.append(&mut f);
         unverified.append(&mut u);
     }
@@ -262,6 +268,8 @@ async fn check_with_progress<C: Cloud>(
         *slot(&mut checked, *kind) += 1;
     }
     checked.parameters += params.by_name.keys().filter(|n| !distinct.contains(&(AwsKind::Parameter, n.as_str()))).count();
+    // Parameters read by an ssm_path source were checked too (they exist: they were listed).
+    checked.parameters += set.vars.values().filter(|v| matches!(v.origin, Origin::Ssm { .. })).count();
 
     let secrets: Vec<String> = set
         .vars

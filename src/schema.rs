@@ -203,7 +203,7 @@ impl EnvSchema {
         let validator = jsonschema::options()
             .should_validate_formats(true)
             .build(&json)
-            .map_err(|e| err(format!("not a usable JSON Schema: {e}")).with_help("check the keyword at the path shown against the JSON Schema specification"))?;
+            .map_err(|e| err(format!("not a usable JSON Schema: {e}")).with_help("check the keyword the message names against the JSON Schema specification (draft 2020-12 unless `$schema` names another)"))?;
         Ok(EnvSchema { display_path: display_path.to_string(), json, validator, properties, patterns, additional, required })
     }
 

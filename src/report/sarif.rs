@@ -52,7 +52,7 @@ pub fn render(report: &Report) -> String {
                 "message": {"text": format!("{subject}{}{}", f.message, if f.help.is_empty() { String::new() } else { format!(" (help: {})", f.help) })},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": loc.path, "uriBaseId": "PREFLIGHT_ROOT"},
+                        "artifactLocation": {"uri": uri_path(&loc.path), "uriBaseId": "PREFLIGHT_ROOT"},
                         "region": {"startLine": loc.line, "startColumn": loc.column},
                     }
                 }],
@@ -96,4 +96,29 @@ pub fn render(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// A relative path as a URI reference (RFC 3986): every byte but the unreserved ones and `/` is
+/// percent-encoded, so `my dir/p.env` is `my%20dir/p.env`.
+fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_are_uri_references() {
+        assert_eq!(super::uri_path("deploy/prod.env"), "deploy/prod.env");
+        assert_eq!(super::uri_path("my dir/p#1.env"), "my%20dir/p%231.env");
+        assert_eq!(super::uri_path("é.env"), "%C3%A9.env");
+    }
 }

@@ -186,7 +186,8 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
     Ok(())
 }
 
-fn location(cfg: &Config, a: &Artifact) -> Location {
+/// Where an artifact is declared in preflight.toml.
+pub fn location(cfg: &Config, a: &Artifact) -> Location {
     let (line, column) = crate::diag::line_col(&cfg.text, a.name.span().start);
     Location { path: cfg.file_name(), line: line as u32, column: column as u32, span: None }
 }
