@@ -246,8 +246,35 @@ async fn check_with_progress<C: Cloud>(
 
     // 7. Fingerprint of exactly what was checked.
     let commit = crate::git::commit(&cfg.root, opts.rev.as_deref())?;
+    // A value that cannot be known (an ssm-secure reference) enters as its text plus the
+    // versions of the SecureStrings it names: rotating one changes the fingerprint, though its
+    // value is never decrypted.
+    let fp_values: Vec<(&str, String)> = set
+        .vars
+        .values()
+        .map(|v| {
+            let text = match &v.value {
+                Some(x) => x.clone(),
+                None => {
+                    let versions: Vec<String> = reference::parse(&v.raw)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|p| match p {
+                            Part::Ref(r) if r.secure => {
+                                let version = params.by_name.get(&r.name)?.as_ref().ok()?.as_ref()?.version?;
+                                Some(format!("{}@{version}", r.name))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    if versions.is_empty() { v.raw.clone() } else { format!("{}\0{}", v.raw, versions.join(",")) }
+                }
+            };
+            (v.name.as_str(), text)
+        })
+        .collect();
     let inputs = fingerprint::Inputs {
-        variables: set.vars.values().map(|v| (v.name.as_str(), v.value.as_deref().unwrap_or(&v.raw))).collect(),
+        variables: fp_values.iter().map(|(n, t)| (*n, t.as_str())).collect(),
         resources: live_out.resolved.clone(),
         artifacts: artifact_digests,
         commit: commit.clone(),
@@ -271,12 +298,23 @@ async fn check_with_progress<C: Cloud>(
     // Parameters read by an ssm_path source were checked too (they exist: they were listed).
     checked.parameters += set.vars.values().filter(|v| matches!(v.origin, Origin::Ssm { .. })).count();
 
+    // What the second line of defence scrubs from every message: secret values, and the text a
+    // secret is written with. A `{{resolve:...}}` reference only names a parameter and is not
+    // secret, so of a raw text with references only the literal parts count (else a help line
+    // that quotes the same reference would be scrubbed).
     let secrets: Vec<String> = set
         .vars
         .values()
         .filter(|v| is_secret(&v.name))
-        .flat_map(|v| [Some(v.raw.clone()), v.value.clone()])
-        .flatten()
+        .flat_map(|v| {
+            let raw: Vec<String> = match reference::parse(&v.raw) {
+                Ok(parts) if parts.iter().any(|p| matches!(p, Part::Ref(_))) => {
+                    parts.into_iter().filter_map(|p| if let Part::Text(t) = p { Some(t) } else { None }).collect()
+                }
+                _ => vec![v.raw.clone()],
+            };
+            raw.into_iter().chain(v.value.clone())
+        })
         .collect();
     let mut cases: BTreeSet<(&'static str, String)> = set.vars.keys().map(|n| ("env", n.clone())).collect();
     for (var, kind, _) in &validated.resources {

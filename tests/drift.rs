@@ -234,6 +234,17 @@ fn expect_fingerprint_catches_a_change_between_check_and_deploy() {
     let r = cmd(dir.path(), Some(&moto.endpoint), &["check", "--expect-fingerprint", &fp, "--format", "json"]);
     assert_eq!(r.code, 1);
     assert_eq!(r.rules(), ["fingerprint-mismatch"]);
+
+    // A rotated SecureString: never decrypted, but its new version changes the fingerprint.
+    block_on(async { seed::cloud(&moto.endpoint, "us-east-1").await.secure_param("/app/db_password", "first-secret-value").await });
+    std::fs::write(dir.path().join("prod.env"), "FEATURE_FLAGS=a\nDB_PASSWORD={{resolve:ssm-secure:/app/db_password}}\n").unwrap();
+    let r = cmd(dir.path(), Some(&moto.endpoint), &["check", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let fp = r.json()["fingerprint"].as_str().unwrap().to_string();
+    assert_eq!(cmd(dir.path(), Some(&moto.endpoint), &["check", "--expect-fingerprint", &fp]).code, 0);
+    block_on(async { seed::cloud(&moto.endpoint, "us-east-1").await.secure_param("/app/db_password", "rotated-secret-value").await });
+    let r = cmd(dir.path(), Some(&moto.endpoint), &["check", "--expect-fingerprint", &fp, "--format", "json"]);
+    assert_eq!(r.rules(), ["fingerprint-mismatch"], "{}", r.stdout);
 }
 
 /// A snapshot whose lookups could not complete records nothing (a flaky cloud must not replace a

@@ -260,6 +260,7 @@ fn parameter_of(p: &aws_sdk_ssm::types::Parameter) -> Parameter {
     Parameter {
         name: p.name().unwrap_or_default().to_string(),
         arn: p.arn().map(str::to_string),
+        version: Some(p.version()).filter(|v| *v > 0),
         value: if kind == "SecureString" { None } else { p.value().map(str::to_string) },
         kind,
     }

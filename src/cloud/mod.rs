@@ -79,6 +79,9 @@ pub struct Parameter {
     /// The parameter's ARN, when SSM gives it (a parameter shared from another account is asked
     /// for by ARN, and may be answered under its plain name).
     pub arn: Option<String>,
+    /// The parameter's version: readable without decrypting, so a rotated SecureString changes
+    /// the fingerprint though its value is never read.
+    pub version: Option<i64>,
     pub kind: String,
     pub value: Option<String>,
 }
