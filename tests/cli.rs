@@ -506,3 +506,14 @@ fn a_finding_about_one_list_item_points_at_that_item() {
     let human = check(dir.path(), &[]);
     assert!(human.stdout.contains("prod.env:5:13"), "{}", human.stdout);
 }
+
+#[test]
+fn a_huge_line_is_located_not_printed() {
+    let long = "x".repeat(200_000);
+    let env = format!("LAUNCH_AMI=ami-0123456789abcdef0\nDB_PASSWORD=x\nPORT={long}\nMODE=blue\nNOTE=\"{long}\n");
+    let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    let r = check(dir.path(), &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.len() < 20_000, "{} bytes of report", r.stdout.len());
+    assert!(r.stdout.contains("at prod.env:3:6"), "{}", &r.stdout[..r.stdout.len().min(3000)]);
+}

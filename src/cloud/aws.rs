@@ -152,9 +152,9 @@ fn filter(name: &str, values: &[String]) -> Filter {
 fn classify<E, R>(err: &SdkError<E, R>) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
-    let detail = DisplayErrorContext(err).to_string();
+    let detail = causes(err);
     match err {
         SdkError::TimeoutError(_) => CloudError::Timeout(short(&detail)),
         SdkError::DispatchFailure(d) => {
@@ -179,6 +179,21 @@ where
             classify_code(&code, &message, &detail)
         }
     }
+}
+
+/// An error and its causes, `: `-joined ("dispatch failure: io error: ...: Connection refused
+/// (os error 111)"), without the debug dump `DisplayErrorContext` appends.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    if parts.is_empty() { DisplayErrorContext(err).to_string() } else { parts.join(": ") }
 }
 
 fn classify_code(code: &str, message: &str, detail: &str) -> CloudError {

@@ -58,20 +58,46 @@ impl Diagnostic for FindingDiag<'_> {
     }
 }
 
+/// A snippet is shown only when it stays readable: the lines it spans, with one line of context
+/// on each side, are at most 4 KiB together and 400 bytes each. A 200 kB minified line or an
+/// unterminated quote that runs to the end of a large file gets `at path:line:column` instead.
+fn snippet_fits(text: &str, (start, end): (usize, usize)) -> bool {
+    const MAX_LINE: usize = 400;
+    const MAX_TOTAL: usize = 4096;
+    let (start, end) = (start.min(text.len()), end.min(text.len()));
+    let bytes = text.as_bytes();
+    let line_start = |i: usize| bytes[..i].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_end = |i: usize| bytes[i..].iter().position(|&b| b == b'\n').map_or(text.len(), |p| i + p);
+    let mut from = line_start(start);
+    if from > 0 {
+        from = line_start(from - 1);
+    }
+    let mut to = line_end(end.max(start));
+    if to < text.len() {
+        to = line_end(to + 1);
+    }
+    to - from <= MAX_TOTAL && text.as_bytes()[from..to].split(|&b| b == b'\n').all(|l| l.len() <= MAX_LINE)
+}
+
 pub fn render(report: &Report, color: bool) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(120).with_wrap_lines(false).with_links(false);
     let mut out = String::new();
     for f in &report.findings {
         let source = f.location.as_ref().filter(|l| l.span.is_some()).and_then(|l| {
-            report.sources.iter().find(|s| s.path == l.path).map(|s| NamedSource::new(&s.path, s.text.clone()))
+            report
+                .sources
+                .iter()
+                .find(|s| s.path == l.path)
+                .filter(|s| l.span.is_some_and(|span| snippet_fits(&s.text, span)))
+                .map(|s| NamedSource::new(&s.path, s.text.clone()))
         });
         let diag = FindingDiag { finding: f, source };
         if handler.render_report(&mut out, &diag).is_err() {
             out.push_str(&format!("{}[{}]: {diag}\n", f.severity.as_str(), f.rule.id));
         }
         if let Some(l) = &f.location {
-            if l.span.is_none() || !report.sources.iter().any(|s| s.path == l.path) {
+            if diag.source.is_none() {
                 out.push_str(&format!("  at {}:{}:{}\n", l.path, l.line, l.column));
             }
         }
