@@ -344,7 +344,7 @@ fn aws_of(obj: &Map<String, Value>) -> Result<Option<AwsKind>, String> {
 /// "null" is tried first, for an empty value).
 fn types_of(obj: &Map<String, Value>) -> Result<Vec<ValueType>, String> {
     let names: Vec<&str> = match obj.get("type") {
-        None => return Ok(vec![ValueType::String]),
+        None => return Ok(types_of_values(obj)),
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
         Some(_) => return Err("`type` must be a string or an array of strings".into()),
@@ -369,6 +369,33 @@ fn types_of(obj: &Map<String, Value>) -> Result<Vec<ValueType>, String> {
         out.push(ValueType::String);
     }
     Ok(out)
+}
+
+/// Without `type`, the types of the `enum` or `const` values: `{"enum": [1, 2, 3]}` converts "2"
+/// to the number it lists. Any string value among them, or neither keyword, keeps the string.
+fn types_of_values(obj: &Map<String, Value>) -> Vec<ValueType> {
+    let values: Vec<&Value> = match (obj.get("enum"), obj.get("const")) {
+        (Some(Value::Array(items)), _) => items.iter().collect(),
+        (_, Some(v)) => vec![v],
+        _ => return vec![ValueType::String],
+    };
+    if values.is_empty() || values.iter().any(|v| v.is_string()) {
+        return vec![ValueType::String];
+    }
+    let mut out = Vec::new();
+    for (ty, present) in [
+        (ValueType::Null, values.iter().any(|v| v.is_null())),
+        (ValueType::Integer, values.iter().any(|v| v.is_i64() || v.is_u64())),
+        (ValueType::Number, values.iter().any(|v| v.is_f64())),
+        (ValueType::Boolean, values.iter().any(|v| v.is_boolean())),
+        (ValueType::Array, values.iter().any(|v| v.is_array())),
+        (ValueType::Object, values.iter().any(|v| v.is_object())),
+    ] {
+        if present {
+            out.push(ty);
+        }
+    }
+    out
 }
 
 /// Converts an environment string to the JSON value its property's type asks for.
@@ -538,6 +565,11 @@ mod tests {
         assert_eq!(p.convert("false"), Ok(json!(false)));
         assert_eq!(p.convert(""), Ok(Value::Null));
         assert_eq!(p.convert("x"), Err("empty (null) or an integer or a boolean (true, false, 1 or 0)".to_string()));
+        // Without `type`, the enum's values say what to convert to.
+        let s = EnvSchema::from_value(json!({"properties": {"N": {"enum": [1, 2]}, "M": {"enum": ["1", 2]}, "C": {"const": true}}}), "s.json").unwrap();
+        assert_eq!(s.properties["N"].convert("2"), Ok(json!(2)));
+        assert_eq!(s.properties["M"].convert("1"), Ok(json!("1")));
+        assert_eq!(s.properties["C"].convert("1"), Ok(json!(true)));
     }
 
     #[test]

@@ -175,7 +175,14 @@ impl Moto {
     pub fn recorded_actions(&self) -> Vec<String> {
         http(self.port, "POST", "/moto-api/recorder/stop-recording", "").expect("stop recording");
         let (_, body) = http(self.port, "GET", "/moto-api/recorder/download-recording", "").expect("download recording");
-        body.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| action_of(l)).collect()
+        // One JSON object per request; concurrent requests can land on one line, so read them
+        // as a stream of objects, and never skip one that does not parse (an undercount would
+        // let a test of call counts pass wrongly).
+        serde_json::Deserializer::from_str(&body)
+            .into_iter::<serde_json::Value>()
+            .map(|v| v.unwrap_or_else(|e| panic!("moto's recording does not parse ({e}):\n{body}")))
+            .filter_map(|v| action_of(&v))
+            .collect()
     }
 }
 
@@ -188,8 +195,7 @@ impl Drop for Moto {
 
 /// Reads the action of one recorded request: SSM names it in X-Amz-Target, EC2 in the
 /// form-encoded body's Action parameter.
-fn action_of(line: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+fn action_of(v: &serde_json::Value) -> Option<String> {
     let url = v["url"].as_str().unwrap_or("");
     if url.contains("/moto-api/") {
         return None;

@@ -53,35 +53,21 @@ impl Cloud {
 
     /// Allows TCP `port` from the members of group `source` into `group` (`source` may be `group`).
     pub async fn allow_group(&self, group: &str, port: i32, source: &str) {
-        self.ec2
-            .authorize_security_group_ingress()
-            .group_id(group)
-            .ip_permissions(
-                aws_sdk_ec2::types::IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(port)
-                    .to_port(port)
-                    .user_id_group_pairs(aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(source).build())
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        let pair = aws_sdk_ec2::types::UserIdGroupPair::builder().group_id(source).build();
+        self.ingress(group, aws_sdk_ec2::types::IpPermission::builder().from_port(port).to_port(port).user_id_group_pairs(pair)).await;
     }
 
     /// Allows TCP `port` from `cidr` into a group.
     pub async fn allow(&self, group: &str, port: i32, cidr: &str) {
+        let range = aws_sdk_ec2::types::IpRange::builder().cidr_ip(cidr).build();
+        self.ingress(group, aws_sdk_ec2::types::IpPermission::builder().from_port(port).to_port(port).ip_ranges(range)).await;
+    }
+
+    async fn ingress(&self, group: &str, permission: aws_sdk_ec2::types::builders::IpPermissionBuilder) {
         self.ec2
             .authorize_security_group_ingress()
             .group_id(group)
-            .ip_permissions(
-                aws_sdk_ec2::types::IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(port)
-                    .to_port(port)
-                    .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip(cidr).build())
-                    .build(),
-            )
+            .ip_permissions(permission.ip_protocol("tcp").build())
             .send()
             .await
             .unwrap();
