@@ -359,6 +359,25 @@ mod tests {
     }
 
     #[test]
+    fn answers_are_matched_by_name_or_arn_and_an_unmatched_one_is_never_not_found() {
+        let arn = "arn:aws:ssm:us-east-1:123456789012:parameter/shared/x";
+        let answer = crate::cloud::Parameters {
+            found: vec![
+                Parameter { name: "/a".into(), arn: None, version: Some(3), kind: "String".into(), value: Some("three".into()) },
+                Parameter { name: "/shared/x".into(), arn: Some(arn.into()), version: Some(1), kind: "String".into(), value: Some("x".into()) },
+            ],
+            invalid: vec!["/gone".into()],
+        };
+        let mut cache = ParameterAnswers::default();
+        let asked = ["/a:3", arn, "/gone", "/unanswered"].map(String::from).to_vec();
+        record_parameters(asked, Ok(answer), &mut cache);
+        assert_eq!(cache.by_name["/a:3"].as_ref().unwrap().as_ref().unwrap().value.as_deref(), Some("three"));
+        assert_eq!(cache.by_name[arn].as_ref().unwrap().as_ref().unwrap().name, "/shared/x");
+        assert_eq!(cache.by_name["/gone"], Ok(None));
+        assert!(matches!(cache.by_name["/unanswered"], Err(CloudError::Service { .. })), "unverified, not not-found");
+    }
+
+    #[test]
     fn failover_owners_are_the_primary_owner_and_self() {
         assert_eq!(failover_owners(Some("137112412989")), ["137112412989", "self"]);
         assert_eq!(failover_owners(None), ["self"]);

@@ -528,6 +528,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refused_connection_is_found_among_the_causes() {
+        #[derive(Debug)]
+        struct Wrap(std::io::Error);
+        impl std::fmt::Display for Wrap {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "tcp connect error")
+            }
+        }
+        impl std::error::Error for Wrap {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let refused_err = Wrap(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused"));
+        assert!(refused(&refused_err));
+        assert!(!refused(&Wrap(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset"))));
+        assert_eq!(causes(&refused_err), "tcp connect error: Connection refused");
+    }
+
+    #[test]
     fn codes_are_sorted_into_kinds() {
         assert!(matches!(classify_code("UnauthorizedOperation", "no", ""), CloudError::Denied(_)));
         assert!(matches!(classify_code("AccessDeniedException", "no", ""), CloudError::Denied(_)));
