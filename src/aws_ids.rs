@@ -22,14 +22,12 @@ pub fn is_instance_type(value: &str) -> bool {
 
 /// A security group name: 1-255 characters, ASCII, and not starting with `sg-` (EC2 reserves it).
 pub fn is_group_name(value: &str) -> bool {
-    !value.is_empty() && value.len() <= 255 && value.is_ascii() && !value.starts_with("sg-")
-        && !value.chars().any(|c| c.is_ascii_control())
+    !value.is_empty() && value.len() <= 255 && value.is_ascii() && !value.starts_with("sg-") && !value.chars().any(|c| c.is_ascii_control())
 }
 
 /// A launch template name: 3-128 of letters, digits and `().-/_`.
 pub fn is_launch_template_name(value: &str) -> bool {
-    (3..=128).contains(&value.len())
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"().-/_".contains(&b))
+    (3..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"().-/_".contains(&b))
 }
 
 /// A key pair name: 1-255 printable ASCII characters.

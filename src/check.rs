@@ -45,17 +45,14 @@ pub struct Outcome {
 
 /// Runs all checks for one environment against the real AWS chain (or none with --offline).
 pub fn check(cfg: &Config, env: &Environment, schema: &EnvSchema, opts: &Options) -> Result<Outcome, ToolError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ToolError::new(format!("cannot start the async runtime: {e}")))?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| ToolError::new(format!("cannot start the async runtime: {e}")))?;
     rt.block_on(async {
         if opts.offline {
             check_with::<AwsCloud>(cfg, env, schema, opts, None).await
         } else {
             let progress = Progress::for_terminal();
             progress.phase("loading AWS configuration");
-            let cloud = AwsCloud::new(Timeouts::for_deadline(opts.timeout)).await;
+            let cloud = AwsCloud::new(Timeouts::for_deadline(opts.timeout), &crate::cloud::aws::Identity::of(env)).await;
             let report = check_with_progress(cfg, env, schema, opts, Some(&cloud), &progress).await;
             progress.finish();
             report
@@ -87,6 +84,19 @@ async fn check_with_progress<C: Cloud>(
     // Variables whose values are secret though the schema does not say so (SecureStrings).
     let mut hidden: BTreeSet<String> = BTreeSet::new();
 
+    // 0. Which account the credentials act in: asked once, before any other lookup. Unknown
+    // or wrong, no other lookup is made (nothing found there could be trusted). It is asked
+    // first when the environment names its account or credentials or reads an SSM path; else
+    // once the local sources are read, if anything is to be looked up at all (an environment
+    // with nothing in the cloud needs no credentials).
+    let mut cloud = cloud;
+    let mut account: Option<String> = None;
+    let mut skipped: Option<&str> = None;
+    let early =
+        env.account.is_some() || env.role_arn.is_some() || env.profile.is_some() || env.source.get_ref().0.iter().any(|e| matches!(e, SourceEntry::SsmPath(_)));
+    if early {
+        (cloud, account, skipped) = identity(cfg, env, cloud, deadline, progress, &mut findings, &mut unverified, &mut notes).await;
+    }
     // 1. Sources, layered in order.
     progress.phase("reading the environment");
     let mut set = EnvSet::default();
@@ -101,7 +111,7 @@ async fn check_with_progress<C: Cloud>(
                     unverified.push(Unverified {
                         check: format!("source ssm_path {path}"),
                         region: Some(region.to_string()),
-                        reason: "--offline: the parameters under this path were not read".into(),
+                        reason: format!("{}: the parameters under this path were not read", skipped.unwrap_or("--offline")),
                     });
                     continue;
                 };
@@ -117,15 +127,24 @@ async fn check_with_progress<C: Cloud>(
         }
     }
 
+    if !early && cloud.is_some() && needs_cloud(cfg, env, schema, &set) {
+        (cloud, account, skipped) = identity(cfg, env, cloud, deadline, progress, &mut findings, &mut unverified, &mut notes).await;
+    } else if !early {
+        cloud = None;
+    }
+    let offline_word = skipped.unwrap_or("--offline");
+
     // 2. Dynamic references.
     progress.phase("resolving SSM references");
     let mut params = ParameterAnswers::default();
-    resolve_references(&mut set, region, cloud, &mut params, deadline, progress, &mut findings, &mut unverified, &mut hidden).await;
+    resolve_references(&mut set, region, cloud, offline_word, &mut params, deadline, progress, &mut findings, &mut unverified, &mut hidden).await;
 
-    // 3. Schema validation.
-    let is_secret = |n: &str| schema.is_secret(n) || hidden.contains(n);
+    // 3. Which variables are secret (schema, name, value shape, SecureString), decided once;
+    // then schema validation.
+    let secrets = secret_set(schema, &set, &hidden);
+    let is_secret = |n: &str| secrets.contains(n);
     let unknown: BTreeSet<String> = set.vars.values().filter(|v| v.value.is_none()).map(|v| v.name.clone()).collect();
-    let validated = checks::env::validate(schema, &set, &unknown, incomplete, region, &mut findings);
+    let validated = checks::env::validate(schema, &set, &secrets, &unknown, incomplete, region, &mut findings);
     if incomplete {
         notes.push("a source could not be read, so required variables were not reported as missing".into());
     }
@@ -151,7 +170,7 @@ async fn check_with_progress<C: Cloud>(
         None => {
             let n = validated.resources.len() + usize::from(vpc.is_some());
             if n > 0 {
-                notes.push(format!("--offline: {n} cloud resource name(s) were checked for shape only, not looked up"));
+                notes.push(format!("{offline_word}: {n} cloud resource name(s) were checked for shape only, not looked up"));
             }
         }
         Some(cloud) => {
@@ -166,12 +185,11 @@ async fn check_with_progress<C: Cloud>(
             plan.default_vpc = !plan.group_names.is_empty() && vpc.is_none() && plan.subnets.is_empty();
             // Images whose tags hold an artifact's provenance are looked up with the others.
             for a in &cfg.artifacts {
-                if let Some(crate::config::Provenance::Image(img)) = a.provenance.as_ref().map(|p| p.get_ref()) {
-                    if let Some(id) = set.vars.get(&img.image_var).and_then(|v| v.value.as_deref()) {
-                        if crate::aws_ids::is_id(id, "ami") {
-                            plan.add(AwsKind::Image, id);
-                        }
-                    }
+                if let Some(crate::config::Provenance::Image(img)) = a.provenance.as_ref().map(|p| p.get_ref())
+                    && let Some(id) = set.vars.get(&img.image_var).and_then(|v| v.value.as_deref())
+                    && crate::aws_ids::is_id(id, "ami")
+                {
+                    plan.add(AwsKind::Image, id);
                 }
             }
             progress.phase("looking up resources");
@@ -204,15 +222,8 @@ async fn check_with_progress<C: Cloud>(
         let commit = repo.resolve(opts.rev.as_deref())?;
         let at_head = repo.resolve(None).ok() == Some(commit);
         let values: BTreeMap<String, String> = set.vars.values().filter_map(|v| v.value.clone().map(|x| (v.name.clone(), x))).collect();
-        let mut out = checks::artifact::check(&checks::artifact::Inputs {
-            cfg,
-            repo: &repo,
-            commit,
-            at_head,
-            values: &values,
-            image_tags: image_tags.as_ref(),
-            region,
-        })?;
+        let mut out =
+            checks::artifact::check(&checks::artifact::Inputs { cfg, repo: &repo, commit, at_head, values: &values, image_tags: image_tags.as_ref(), region })?;
         findings.append(&mut out.findings);
         unverified.append(&mut out.unverified);
         artifact_digests = out.digests;
@@ -231,9 +242,8 @@ async fn check_with_progress<C: Cloud>(
         live: cloud.is_some(),
     };
     if let Some((lock, name)) = &opts.against {
-        let blocked: BTreeSet<String> =
-            findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).filter_map(|f| f.key.clone()).collect();
-        let (mut f, mut u) = checks::drift::compare(lock, name, schema, &set, &hidden, &blocked, &resolved, region);
+        let blocked: BTreeSet<String> = findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).filter_map(|f| f.key.clone()).collect();
+        let (mut f, mut u) = checks::drift::compare(lock, name, schema, &set, &secrets.names, &blocked, &resolved, region);
         // An artifact's drift points at its [[artifacts]] entry, as the other artifact rules do.
         for finding in f.iter_mut().filter(|f| f.rule.id == "drift-artifact" && f.location.is_none()) {
             if let Some(a) = cfg.artifacts.iter().find(|a| Some(a.name.get_ref()) == finding.key.as_ref()) {
@@ -249,7 +259,7 @@ async fn check_with_progress<C: Cloud>(
     // A value that cannot be known (an ssm-secure reference) enters as its text plus the
     // versions of the SecureStrings it names: rotating one changes the fingerprint, though its
     // value is never decrypted.
-    let fp_values: Vec<(&str, String)> = set
+    let fp_values: Vec<(&str, String, bool)> = set
         .vars
         .values()
         .map(|v| {
@@ -270,23 +280,25 @@ async fn check_with_progress<C: Cloud>(
                     if versions.is_empty() { v.raw.clone() } else { format!("{}\0{}", v.raw, versions.join(",")) }
                 }
             };
-            (v.name.as_str(), text)
+            (v.name.as_str(), text, secrets.contains(&v.name))
         })
         .collect();
     let inputs = fingerprint::Inputs {
-        variables: fp_values.iter().map(|(n, t)| (*n, t.as_str())).collect(),
+        environment: &env.name,
+        variables: fp_values.iter().map(|(n, t, s)| (*n, t.as_str(), *s)).collect(),
         resources: live_out.resolved.clone(),
         artifacts: artifact_digests,
         commit: commit.clone(),
+        account: account.clone(),
     };
-    let fp = fingerprint::compute(&inputs);
-    if let Some(expected) = &opts.expect_fingerprint {
-        if expected.trim() != fp {
-            findings.push(
-                Finding::new(&checks::drift::rules::FINGERPRINT_MISMATCH, format!("the environment's fingerprint is {fp}, not the expected {}", expected.trim()))
-                    .help("the environment changed since the check that produced the expected fingerprint; run `preflight check` again and deploy what it passes"),
-            );
-        }
+    let fp = fingerprint::compute(&inputs, fingerprint::key_from_env().as_deref());
+    if let Some(expected) = &opts.expect_fingerprint
+        && expected.trim() != fp
+    {
+        findings.push(
+            Finding::new(&checks::drift::rules::FINGERPRINT_MISMATCH, format!("the environment's fingerprint is {fp}, not the expected {}", expected.trim()))
+                .help("the environment changed since the check that produced the expected fingerprint; run `preflight check` again and deploy what it passes"),
+        );
     }
 
     let mut checked = Checked { variables: set.vars.len(), artifacts: cfg.artifacts.len(), ..Default::default() };
@@ -298,14 +310,13 @@ async fn check_with_progress<C: Cloud>(
     // Parameters read by an ssm_path source were checked too (they exist: they were listed).
     checked.parameters += set.vars.values().filter(|v| matches!(v.origin, Origin::Ssm { .. })).count();
 
-    // What the second line of defence scrubs from every message: secret values, and the text a
-    // secret is written with. A `{{resolve:...}}` reference only names a parameter and is not
-    // secret, so of a raw text with references only the literal parts count (else a help line
-    // that quotes the same reference would be scrubbed).
-    let secrets: Vec<String> = set
+    // What the report is masked with: the secret variables' values and the literal text
+    // they are written with (a `{{resolve:...}}` reference only names a parameter and is not
+    // secret), and the passwords of URLs in every other value.
+    let secret_texts: Vec<String> = set
         .vars
         .values()
-        .filter(|v| is_secret(&v.name))
+        .filter(|v| secrets.contains(&v.name))
         .flat_map(|v| {
             let raw: Vec<String> = match reference::parse(&v.raw) {
                 Ok(parts) if parts.iter().any(|p| matches!(p, Part::Ref(_))) => {
@@ -316,6 +327,9 @@ async fn check_with_progress<C: Cloud>(
             raw.into_iter().chain(v.value.clone())
         })
         .collect();
+    let other_values: Vec<&str> =
+        set.vars.values().filter(|v| !secrets.contains(&v.name)).flat_map(|v| [Some(v.raw.as_str()), v.value.as_deref()]).flatten().collect();
+    let redactor = crate::secrets::Redactor::new(secret_texts.iter().map(String::as_str), other_values);
     let mut cases: BTreeSet<(&'static str, String)> = set.vars.keys().map(|n| ("env", n.clone())).collect();
     for (var, kind, _) in &validated.resources {
         cases.insert((family_of(*kind), var.clone()));
@@ -342,11 +356,68 @@ async fn check_with_progress<C: Cloud>(
         sources: std::mem::take(&mut set.files),
         notes,
         config_file: cfg.file_name(),
+        account,
     };
-    report.redact(&secrets);
+    report.redact(&redactor);
     report.sort();
-    let secret_names = set.vars.keys().filter(|n| is_secret(n)).cloned().collect();
+    report.cap(checks::env::MAX_PER_RULE);
+    let secret_names = secrets.names.clone();
     Ok(Outcome { report, resolved, secrets: secret_names, commit })
+}
+
+/// Runs the identity stage (`checks::account`): the cloud to use from here on (none when the
+/// account is wrong or unknown), the account, and why lookups are skipped.
+#[allow(clippy::too_many_arguments)]
+async fn identity<'c, C: Cloud>(
+    cfg: &Config,
+    env: &Environment,
+    cloud: Option<&'c C>,
+    deadline: Instant,
+    progress: &Progress,
+    findings: &mut Vec<Finding>,
+    unverified: &mut Vec<Unverified>,
+    notes: &mut Vec<String>,
+) -> (Option<&'c C>, Option<String>, Option<&'static str>) {
+    let Some(c) = cloud else { return (None, None, None) };
+    progress.phase("asking STS which account the credentials act in");
+    match checks::account::identify(cfg, env, c, deadline).await {
+        checks::account::Identity::Trusted(a) => (Some(c), a, None),
+        checks::account::Identity::Mismatch { actual, finding } => {
+            findings.push(finding);
+            notes.push(format!("no live lookup was made: the credentials act in account {actual}, so nothing found there could be trusted"));
+            (None, Some(actual), Some("skipped (wrong account)"))
+        }
+        checks::account::Identity::Unverified(u) => {
+            unverified.push(u);
+            (None, None, Some("skipped (the account could not be verified)"))
+        }
+    }
+}
+
+/// True when anything of the environment is to be looked up live: a reference in a value, a
+/// cloud resource kind in the schema, the environment's `vpc`, an image holding provenance.
+fn needs_cloud(cfg: &Config, env: &Environment, schema: &EnvSchema, set: &EnvSet) -> bool {
+    env.vpc.is_some()
+        || schema.properties.values().chain(schema.patterns.iter().map(|(_, p)| p)).chain(schema.additional.as_ref()).any(|p| p.aws.is_some())
+        || cfg.artifacts.iter().any(|a| matches!(a.provenance.as_ref().map(|p| p.get_ref()), Some(crate::config::Provenance::Image(_))))
+        || set.vars.values().any(|v| reference::has_reference(&v.raw))
+}
+
+/// The run's secret variables: by schema (`writeOnly` at any depth, or the explicit opt-out),
+/// by name, by the shape of the value as written or as resolved, and every value preflight
+/// could not read (a SecureString).
+fn secret_set(schema: &EnvSchema, set: &EnvSet, hidden: &BTreeSet<String>) -> crate::secrets::SecretSet {
+    let mut out = crate::secrets::SecretSet::default();
+    for v in set.vars.values() {
+        let says = schema.write_only(&v.name);
+        let secret = hidden.contains(&v.name)
+            || crate::secrets::classify(&v.name, Some(&v.raw), says).is_some()
+            || v.value.as_deref().is_some_and(|x| crate::secrets::classify(&v.name, Some(x), says).is_some());
+        if secret {
+            out.names.insert(v.name.clone());
+        }
+    }
+    out
 }
 
 /// The check family that judges a resource kind.
@@ -425,6 +496,7 @@ async fn resolve_references<C: Cloud>(
     set: &mut EnvSet,
     region: &str,
     cloud: Option<&C>,
+    offline_word: &str,
     params: &mut ParameterAnswers,
     deadline: Instant,
     progress: &Progress,
@@ -465,7 +537,7 @@ async fn resolve_references<C: Cloud>(
         unverified.push(Unverified {
             check: format!("{} SSM reference(s) in values", names.len()),
             region: Some(region.to_string()),
-            reason: "--offline: {{resolve:ssm:...}} references were not resolved, so those values were not validated".into(),
+            reason: format!("{offline_word}: {{{{resolve:ssm:...}}}} references were not resolved, so those values were not validated"),
         });
         return;
     };
@@ -489,11 +561,14 @@ async fn resolve_references<C: Cloud>(
                         None => {
                             known = false;
                             findings.push(
-                                Finding::new(&checks::ssm::rules::SSM_NOT_FOUND, format!("{} is a SecureString, which {{{{resolve:ssm:...}}}} cannot read", r.name))
-                                    .key(&name)
-                                    .region(region)
-                                    .help(format!("write {{{{resolve:ssm-secure:{}}}}} instead", r.name))
-                                    .at(var.value_location()),
+                                Finding::new(
+                                    &checks::ssm::rules::SSM_NOT_FOUND,
+                                    format!("{} is a SecureString, which {{{{resolve:ssm:...}}}} cannot read", r.name),
+                                )
+                                .key(&name)
+                                .region(region)
+                                .help(format!("write {{{{resolve:ssm-secure:{}}}}} instead", r.name))
+                                .at(var.value_location()),
                             );
                         }
                     },
@@ -503,7 +578,10 @@ async fn resolve_references<C: Cloud>(
                             Finding::new(&checks::ssm::rules::SSM_NOT_FOUND, format!("SSM parameter {} does not exist in {region}", r.name))
                                 .key(&name)
                                 .region(region)
-                                .help(format!("parameters are per region: create it with aws ssm put-parameter --region {region} --name {} ..., or fix the reference", r.name))
+                                .help(format!(
+                                    "parameters are per region: create it with aws ssm put-parameter --region {region} --name {} ..., or fix the reference",
+                                    r.name
+                                ))
                                 .at(var.value_location()),
                         );
                     }

@@ -2,19 +2,18 @@
 //! `PREFLIGHT_*` environment variable through clap's `env` support, which gives the same
 //! precedence users know from other tools: flag, then variable, then default.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::diag::ToolError;
-use crate::report::{Report, Verdict};
-use crate::{check, config, explain, init, report, schema, stamp};
+use crate::report::{Format, Verdict};
+use crate::{commands, config};
 
 #[derive(Debug, Parser)]
-#[command(name = "preflight", version, about = "Blocks a rollout when the environment about to be deployed is not the one tested, or names cloud resources that do not exist.")]
+#[command(name = "preflight", version = VERSION, about = "Blocks a rollout when the environment about to be deployed is not the one tested, or names cloud resources that do not exist.")]
 pub struct Cli {
     /// Use this preflight.toml instead of searching the current directory and its parents.
     #[arg(long, global = true, env = "PREFLIGHT_CONFIG", value_name = "FILE")]
@@ -51,9 +50,7 @@ pub enum Command {
         from: Option<PathBuf>,
     },
     /// Print a shell completion script.
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,15 +110,6 @@ pub struct StampArgs {
     pub print_digest: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    Sarif,
-    Junit,
-    Github,
-}
-
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The environment to check (may be omitted when only one is configured).
@@ -158,8 +146,19 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     if d.is_zero() {
         return Err("the timeout must be longer than zero".into());
     }
+    // A gate that waits longer than an hour for the cloud is hung, and an absurd value would
+    // overflow the deadline arithmetic.
+    if d > MAX_TIMEOUT {
+        return Err(format!("{} is longer than the limit of 1h; a pre-deploy gate should answer in minutes", humantime::format_duration(d)));
+    }
     Ok(d)
 }
+
+/// `preflight --version`: the version and the commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("PREFLIGHT_GIT_COMMIT"), ")");
+
+/// The longest `--timeout` accepted.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Exit codes of SPEC section 2.
 pub mod exit {
@@ -167,6 +166,16 @@ pub mod exit {
     pub const BLOCKED: u8 = 1;
     pub const TOOL: u8 = 2;
     pub const UNVERIFIED: u8 = 3;
+}
+
+/// The exit code of a command's verdict (SPEC section 2): only this layer knows them.
+fn code(verdict: Verdict, allow_unverified: bool) -> u8 {
+    match verdict {
+        Verdict::Pass => exit::PASS,
+        Verdict::Blocked => exit::BLOCKED,
+        Verdict::Unverified if allow_unverified => exit::PASS,
+        Verdict::Unverified => exit::UNVERIFIED,
+    }
 }
 
 /// Parses arguments, runs the command, and maps the outcome to an exit code.
@@ -191,166 +200,37 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
     if !dir.is_dir() {
         return Err(ToolError::new(format!("-C {}: not a directory", dir.display())));
     }
-    match cli.command {
-        Command::Check(args) => run_check(cli.config.as_deref(), &dir, &args),
-        Command::Snapshot(args) => run_snapshot(cli.config.as_deref(), &dir, &args),
-        Command::Hook { action } => run_hook(cli.config.as_deref(), &dir, action),
+    let config = cli.config.as_deref();
+    let verdict = match cli.command {
+        Command::Check(args) => {
+            let req = commands::check::Request {
+                env: args.env,
+                offline: args.offline,
+                against: args.against,
+                expect_fingerprint: args.expect_fingerprint,
+                rev: args.rev,
+                format: args.format,
+                output: args.output,
+                timeout: args.timeout,
+            };
+            return Ok(code(commands::check::run(config, &dir, &req, commands::check::Sink::Stdout)?, args.allow_unverified));
+        }
+        Command::Snapshot(args) => {
+            commands::snapshot::command(config, &dir, &args.env, args.offline, args.timeout, args.output.as_deref(), args.allow_unverified)?
+        }
+        Command::Hook { action: HookAction::Uninstall } => commands::hook::uninstall(&dir)?,
+        Command::Hook { action: HookAction::Install { env } } => {
+            let cfg = config::load(&config::locate(config, &dir)?)?;
+            commands::hook::install(&cfg, env.as_deref(), &dir)?
+        }
+        Command::Hook { action: HookAction::PrePush { env, offline, timeout, .. } } => commands::hook::pre_push(config, &dir, env, offline, timeout)?,
         Command::Stamp(args) => {
-            let cfg = config::load(&config::locate(cli.config.as_deref(), &dir)?)?;
-            stamp::run(&cfg, &args.artifact, args.output.as_deref(), args.print_digest, &dir)
+            let cfg = config::load(&config::locate(config, &dir)?)?;
+            commands::stamp::run(&cfg, &args.artifact, args.output.as_deref(), args.print_digest, &dir)?
         }
-        Command::Explain { rule } => explain::run(rule.as_deref()),
-        Command::Init { from } => init::run(&dir, from.as_deref()),
-        Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "preflight", &mut std::io::stdout());
-            Ok(exit::PASS)
-        }
-    }
-}
-
-fn run_check(config: Option<&Path>, dir: &Path, args: &CheckArgs) -> Result<u8, ToolError> {
-    run_check_to(config, dir, args, false)
-}
-
-/// Runs a check; `to_stderr` sends the report to stderr (the hook: git shows it to the user).
-fn run_check_to(config: Option<&Path>, dir: &Path, args: &CheckArgs, to_stderr: bool) -> Result<u8, ToolError> {
-    let (cfg, schema) = load(config, dir)?;
-    let env = cfg.environment(args.env.as_deref())?;
-    let against = match (&args.against, &env.tested_as) {
-        (Some(p), _) => {
-            let p = if p.is_absolute() { p.clone() } else { dir.join(p) };
-            let name = p.display().to_string();
-            Some((crate::lock::read(&p, &name)?, name))
-        }
-        (None, Some(tested)) => {
-            let tested_env = cfg.environment(Some(tested.get_ref()))?;
-            let rel = tested_env.lock_path();
-            let lock = crate::lock::read(&cfg.resolve(&rel), &rel).map_err(|e| e.with_help(format!(
-                "`tested_as = \"{}\"`: run `preflight snapshot --env {}` after its tests pass, or pass --against LOCK",
-                tested.get_ref(), tested.get_ref()
-            )))?;
-            // A lock copied from another environment would compare the target with the wrong
-            // one (with itself, at worst): the lock must record the environment tested_as names.
-            if lock.environment != *tested.get_ref() {
-                return Err(ToolError::new(format!(
-                    "{rel} records environment `{}`, not `{}` as tested_as says",
-                    lock.environment,
-                    tested.get_ref()
-                ))
-                .with_help(format!("run `preflight snapshot --env {}` to record it, or pass --against LOCK to compare with another lock on purpose", tested.get_ref())));
-            }
-            Some((lock, rel))
-        }
-        (None, None) => None,
+        Command::Explain { rule } => commands::explain::run(rule.as_deref())?,
+        Command::Init { from } => commands::init::run(&dir, from.as_deref())?,
+        Command::Completions { shell } => commands::completions::run(shell, Cli::command()),
     };
-    let opts = check::Options {
-        offline: args.offline,
-        expect_fingerprint: args.expect_fingerprint.clone(),
-        rev: args.rev.clone(),
-        timeout: args.timeout,
-        against,
-    };
-    let report = check::check(&cfg, env, &schema, &opts)?.report;
-    if to_stderr {
-        eprint!("{}", report::human::render(&report, false));
-    } else {
-        emit(&report, args.format, args.output.as_deref(), dir)?;
-    }
-    Ok(match report.verdict() {
-        Verdict::Pass => exit::PASS,
-        Verdict::Blocked => exit::BLOCKED,
-        Verdict::Unverified if args.allow_unverified => exit::PASS,
-        Verdict::Unverified => exit::UNVERIFIED,
-    })
-}
-
-fn load(config: Option<&Path>, dir: &Path) -> Result<(config::Config, schema::EnvSchema), ToolError> {
-    let cfg = config::load(&config::locate(config, dir)?)?;
-    let schema_path = cfg.resolve(cfg.schema.get_ref());
-    if !schema_path.is_file() {
-        return Err(cfg.error_at(cfg.schema.span(), format!("schema {} does not exist", cfg.schema.get_ref()), "this path"));
-    }
-    let schema = schema::EnvSchema::load(&schema_path, cfg.schema.get_ref())?;
-    Ok((cfg, schema))
-}
-
-fn run_hook(config: Option<&Path>, dir: &Path, action: HookAction) -> Result<u8, ToolError> {
-    match action {
-        HookAction::Uninstall => crate::hook::uninstall(dir),
-        HookAction::Install { env } => {
-            let cfg = config::load(&config::locate(config, dir)?)?;
-            crate::hook::install(&cfg, env.as_deref(), dir)
-        }
-        HookAction::PrePush { env, offline, timeout, .. } => {
-            let input = crate::hook::read_stdin();
-            let (cfg, _) = load(config, dir)?;
-            let pushes = crate::hook::pushes_to_check(&input, &cfg.hook.refs)?;
-            if pushes.is_empty() {
-                return Ok(exit::PASS);
-            }
-            let env = env.or_else(|| cfg.hook.env.clone());
-            let mut worst = exit::PASS;
-            for (remote_ref, sha) in pushes {
-                eprintln!("preflight: checking {} for the push to {remote_ref}", &sha[..sha.len().min(12)]);
-                let args = CheckArgs {
-                    env: env.clone(),
-                    offline,
-                    against: None,
-                    expect_fingerprint: None,
-                    rev: Some(sha),
-                    format: Some(Format::Human),
-                    output: None,
-                    timeout,
-                    allow_unverified: false,
-                };
-                let code = run_check_to(config, dir, &args, true)?;
-                // A block is the news, even when another push could not be verified.
-                worst = match (worst, code) {
-                    (exit::BLOCKED, _) | (_, exit::BLOCKED) => exit::BLOCKED,
-                    (a, b) => a.max(b),
-                };
-            }
-            if worst != exit::PASS {
-                eprintln!("preflight: push blocked (exit {worst}); fix the findings above, or push with --no-verify to bypass the hook");
-            }
-            Ok(worst)
-        }
-    }
-}
-
-fn run_snapshot(config: Option<&Path>, dir: &Path, args: &SnapshotArgs) -> Result<u8, ToolError> {
-    let (cfg, schema) = load(config, dir)?;
-    let env = cfg.environment(Some(&args.env))?;
-    let opts = check::Options { offline: args.offline, expect_fingerprint: None, rev: None, timeout: args.timeout, against: None };
-    let outcome = check::check(&cfg, env, &schema, &opts)?;
-    crate::snapshot::run(&cfg, env, &schema, &outcome, args.offline, args.output.as_deref(), dir, args.allow_unverified)
-}
-
-/// Renders the report in the chosen format to stdout or `--output`.
-fn emit(report: &Report, format: Option<Format>, output: Option<&Path>, dir: &Path) -> Result<(), ToolError> {
-    let color = output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let text = match format {
-        None if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") => {
-            report::human::render(report, color) + &report::github::annotations(report)
-        }
-        None | Some(Format::Human) => report::human::render(report, color),
-        Some(Format::Json) => report::json::render(report),
-        Some(Format::Sarif) => report::sarif::render(report),
-        Some(Format::Junit) => report::junit::render(report),
-        Some(Format::Github) => report::github::render(report),
-    };
-    match output {
-        Some(p) => {
-            let p = if p.is_absolute() { p.to_path_buf() } else { dir.join(p) };
-            std::fs::write(&p, text).map_err(|e| ToolError::new(format!("cannot write {}: {e}", p.display())))?;
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not a failure of the check.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        }
-    }
-    Ok(())
+    Ok(code(verdict, false))
 }

@@ -63,6 +63,18 @@ pub struct Environment {
     /// `tested_as` environment. Default: `.preflight/NAME.lock.json`.
     #[serde(default)]
     pub lock: Option<Spanned<String>>,
+    /// The only AWS account (12 digits) this environment may be checked in.
+    #[serde(default)]
+    pub account: Option<Spanned<String>>,
+    /// A profile of the standard AWS config files for this environment's credentials.
+    #[serde(default)]
+    pub profile: Option<Spanned<String>>,
+    /// A role assumed (from the chain's credentials) for this environment's lookups.
+    #[serde(default)]
+    pub role_arn: Option<Spanned<String>>,
+    /// The external id the role's trust policy asks for.
+    #[serde(default)]
+    pub external_id: Option<Spanned<String>>,
 }
 
 impl Environment {
@@ -117,29 +129,21 @@ impl<'de> Deserialize<'de> for SourceEntry {
         }
         if let Some(p) = raw.ssm_path {
             if !p.starts_with('/') {
-                return Err(de::Error::custom(
-                    "`ssm_path` must be an absolute parameter path such as \"/app/prod/\"",
-                ));
+                return Err(de::Error::custom("`ssm_path` must be an absolute parameter path such as \"/app/prod/\""));
             }
             set.push(SourceEntry::SsmPath(p));
         }
         match raw.process {
             Some(true) => set.push(SourceEntry::Process),
             Some(false) => {
-                return Err(de::Error::custom(
-                    "`process = false` reads nothing; remove the entry instead",
-                ));
+                return Err(de::Error::custom("`process = false` reads nothing; remove the entry instead"));
             }
             None => {}
         }
         match set.len() {
             1 => Ok(set.pop().expect("one element")),
-            0 => Err(de::Error::custom(
-                "a source needs one of `dotenv = PATH`, `ssm_path = \"/path/\"` or `process = true`",
-            )),
-            _ => Err(de::Error::custom(
-                "a source entry names exactly one of `dotenv`, `ssm_path` or `process`; use a list to layer several",
-            )),
+            0 => Err(de::Error::custom("a source needs one of `dotenv = PATH`, `ssm_path = \"/path/\"` or `process = true`")),
+            _ => Err(de::Error::custom("a source entry names exactly one of `dotenv`, `ssm_path` or `process`; use a list to layer several")),
         }
     }
 }
@@ -228,11 +232,8 @@ pub fn locate(explicit: Option<&Path>, start: &Path) -> Result<PathBuf, ToolErro
         }
         dir = d.parent();
     }
-    Err(ToolError::new(format!(
-        "no {FILE_NAME} in {} or any parent directory",
-        start.display()
-    ))
-    .with_help("run `preflight init` to write a starter config, or pass --config FILE"))
+    Err(ToolError::new(format!("no {FILE_NAME} in {} or any parent directory", start.display()))
+        .with_help("run `preflight init` to write a starter config, or pass --config FILE"))
 }
 
 /// Reads, parses and validates the config at `path`.
@@ -257,16 +258,13 @@ pub fn parse(path: &Path, text: String) -> Result<Config, ToolError> {
     };
     let root = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
-    let located = |span: std::ops::Range<usize>, msg: String, label: &str| {
-        ToolError::new(msg.clone()).with_source(&display, &text, span, label)
-    };
+    let located = |span: std::ops::Range<usize>, msg: String, label: &str| ToolError::new(msg.clone()).with_source(&display, &text, span, label);
 
     if raw.schema.get_ref().trim().is_empty() {
         return Err(located(raw.schema.span(), "`schema` is empty".into(), "a path to the JSON Schema"));
     }
     if raw.environments.is_empty() {
-        return Err(ToolError::new(format!("{display} declares no environment"))
-            .with_help("add an [environments.NAME] table with `region` and `source`"));
+        return Err(ToolError::new(format!("{display} declares no environment")).with_help("add an [environments.NAME] table with `region` and `source`"));
     }
 
     let names: Vec<String> = raw.environments.keys().cloned().collect();
@@ -276,43 +274,73 @@ pub fn parse(path: &Path, text: String) -> Result<Config, ToolError> {
         let mut env = env.into_inner();
         env.name = name.clone();
         if !valid_env_name(&name) {
-            return Err(located(env_span, format!("environment name `{name}` is not usable"),
-                "names are letters, digits, '-', '_' and '.'"));
+            return Err(located(env_span, format!("environment name `{name}` is not usable"), "names are letters, digits, '-', '_' and '.'"));
         }
         if !valid_region(env.region.get_ref()) {
-            return Err(located(env.region.span(), format!("`{}` is not an AWS region name", env.region.get_ref()),
-                "expected a region such as us-east-1"));
+            return Err(located(env.region.span(), format!("`{}` is not an AWS region name", env.region.get_ref()), "expected a region such as us-east-1"));
         }
         for r in &env.failover_regions {
             if !valid_region(r.get_ref()) {
-                return Err(located(r.span(), format!("`{}` is not an AWS region name", r.get_ref()),
-                    "expected a region such as us-west-2"));
+                return Err(located(r.span(), format!("`{}` is not an AWS region name", r.get_ref()), "expected a region such as us-west-2"));
             }
         }
-        if let Some(vpc) = &env.vpc {
-            if !crate::aws_ids::is_id(vpc.get_ref(), "vpc") {
-                return Err(located(vpc.span(), format!("`{}` is not a VPC id", vpc.get_ref()),
-                    "expected vpc- followed by 8 or 17 hex digits"));
+        if let Some(vpc) = &env.vpc
+            && !crate::aws_ids::is_id(vpc.get_ref(), "vpc")
+        {
+            return Err(located(vpc.span(), format!("`{}` is not a VPC id", vpc.get_ref()), "expected vpc- followed by 8 or 17 hex digits"));
+        }
+        if let Some(a) = &env.account
+            && !valid_account(a.get_ref())
+        {
+            return Err(located(a.span(), format!("`{}` is not an AWS account id", a.get_ref()), "an account id is 12 digits, e.g. \"222222222222\""));
+        }
+        if let Some(r) = &env.role_arn {
+            if !valid_role_arn(r.get_ref()) {
+                return Err(located(r.span(), format!("`{}` is not an IAM role ARN", r.get_ref()), "expected arn:aws:iam::ACCOUNT:role/NAME"));
             }
+            if let (Some(a), Some(role_account)) = (&env.account, r.get_ref().split(':').nth(4))
+                && a.get_ref() != role_account
+            {
+                return Err(located(
+                    r.span(),
+                    format!("the role is in account {role_account}, but `account` says {}", a.get_ref()),
+                    "assume a role of the environment's own account",
+                ));
+            }
+        }
+        if let Some(x) = &env.external_id {
+            if env.role_arn.is_none() {
+                return Err(located(x.span(), "`external_id` needs a `role_arn`".into(), "it is passed when the role is assumed"));
+            }
+            if x.get_ref().len() < 2 || x.get_ref().len() > 1224 {
+                return Err(located(x.span(), "an external id is 2 to 1224 characters".into(), "here"));
+            }
+        }
+        if let Some(p) = &env.profile
+            && p.get_ref().trim().is_empty()
+        {
+            return Err(located(p.span(), "`profile` is empty".into(), "name a profile of ~/.aws/config"));
         }
         if let Some(t) = &env.tested_as {
             if t.get_ref() == &name {
-                return Err(located(t.span(), format!("environment `{name}` cannot be tested as itself"),
-                    "name the environment the tests ran against, e.g. staging"));
+                return Err(located(
+                    t.span(),
+                    format!("environment `{name}` cannot be tested as itself"),
+                    "name the environment the tests ran against, e.g. staging",
+                ));
             }
             if !names.contains(t.get_ref()) {
-                return Err(located(t.span(), format!("`tested_as` names an unknown environment `{}`", t.get_ref()),
-                    &format!("known: {}", names.join(", "))));
+                return Err(located(t.span(), format!("`tested_as` names an unknown environment `{}`", t.get_ref()), &format!("known: {}", names.join(", "))));
             }
         }
         environments.insert(name, env);
     }
 
-    if let Some(h) = &raw.hook.env {
-        if !names.contains(h) {
-            let at = text.find("[hook]").unwrap_or(0);
-            return Err(located(at..at + 6, format!("[hook] env names an unknown environment `{h}`"), &format!("known: {}", names.join(", "))));
-        }
+    if let Some(h) = &raw.hook.env
+        && !names.contains(h)
+    {
+        let at = text.find("[hook]").unwrap_or(0);
+        return Err(located(at..at + 6, format!("[hook] env names an unknown environment `{h}`"), &format!("known: {}", names.join(", "))));
     }
 
     let mut artifacts = Vec::new();
@@ -324,8 +352,7 @@ pub fn parse(path: &Path, text: String) -> Result<Config, ToolError> {
             return Err(located(a.name.span(), format!("artifact `{}` is declared twice", a.name.get_ref()), "second declaration"));
         }
         if a.paths.get_ref().is_empty() {
-            return Err(located(a.paths.span(), format!("artifact `{}` lists no paths", a.name.get_ref()),
-                "list the source paths the artifact is built from"));
+            return Err(located(a.paths.span(), format!("artifact `{}` lists no paths", a.name.get_ref()), "list the source paths the artifact is built from"));
         }
         if a.name.get_ref().trim().is_empty() {
             return Err(located(span, "an artifact needs a name".into(), "here"));
@@ -334,15 +361,7 @@ pub fn parse(path: &Path, text: String) -> Result<Config, ToolError> {
         artifacts.push(a);
     }
 
-    Ok(Config {
-        path: path.to_path_buf(),
-        root,
-        schema: raw.schema,
-        environments,
-        artifacts,
-        hook: raw.hook,
-        text,
-    })
+    Ok(Config { path: path.to_path_buf(), root, schema: raw.schema, environments, artifacts, hook: raw.hook, text })
 }
 
 impl Config {
@@ -357,19 +376,42 @@ impl Config {
         if p.is_absolute() { p.to_path_buf() } else { self.root.join(p) }
     }
 
+    /// The path of a file preflight.toml names for reading, confined to the repository and
+    /// refused unless it is a regular file (SPEC section 5). `what` names its role.
+    pub fn input(&self, rel: &str, what: &str) -> Result<PathBuf, ToolError> {
+        crate::files::confine(&self.root, rel, what)
+    }
+
+    /// Every file this config makes preflight read, for any environment: an output that
+    /// resolves to one of these is refused.
+    pub fn input_paths(&self) -> Vec<PathBuf> {
+        let mut out = vec![self.path.clone(), self.resolve(self.schema.get_ref())];
+        for env in self.environments.values() {
+            for entry in &env.source.get_ref().0 {
+                if let SourceEntry::Dotenv(rel) = entry {
+                    out.push(self.resolve(rel));
+                }
+            }
+        }
+        for a in &self.artifacts {
+            if let Some(Provenance::File(rel)) = a.provenance.as_ref().map(|p| p.get_ref()) {
+                out.push(self.resolve(rel));
+            }
+        }
+        out
+    }
+
     /// Picks the environment: the named one, or the only one there is.
     pub fn environment(&self, name: Option<&str>) -> Result<&Environment, ToolError> {
         let known = || self.environments.keys().cloned().collect::<Vec<_>>().join(", ");
         match name {
             Some(n) => self.environments.get(n).ok_or_else(|| {
-                ToolError::new(format!("no environment named `{n}` in {}", self.path.display()))
-                    .with_help(format!("known environments: {}", known()))
+                ToolError::new(format!("no environment named `{n}` in {}", self.path.display())).with_help(format!("known environments: {}", known()))
             }),
-            None if self.environments.len() == 1 => {
-                Ok(self.environments.values().next().expect("one environment"))
+            None if self.environments.len() == 1 => Ok(self.environments.values().next().expect("one environment")),
+            None => {
+                Err(ToolError::new("more than one environment is configured; say which with --env NAME").with_help(format!("known environments: {}", known())))
             }
-            None => Err(ToolError::new("more than one environment is configured; say which with --env NAME")
-                .with_help(format!("known environments: {}", known()))),
         }
     }
 
@@ -388,6 +430,23 @@ fn valid_env_name(n: &str) -> bool {
 }
 
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-5`, `cn-north-1`.
+/// An AWS account id: exactly 12 digits.
+pub fn valid_account(a: &str) -> bool {
+    a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`.
+pub fn valid_role_arn(r: &str) -> bool {
+    let parts: Vec<&str> = r.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && valid_account(parts[4])
+        && parts[5].strip_prefix("role/").is_some_and(|n| !n.is_empty() && n.len() <= 512)
+}
+
 pub fn valid_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
@@ -503,12 +562,32 @@ refs = ["refs/heads/release/*"]
 
         /// Pieces of preflight.toml, shuffled into mostly-wrong files.
         const PIECES: &[&str] = &[
-            "schema = \"s.json\"\n", "[environments.prod]\n", "[environments.\"a b\"]\n", "region = \"us-east-1\"\n",
-            "region = 7\n", "source = { dotenv = \"p.env\" }\n", "source = [{ ssm_path = \"/a/\" }, { process = true }]\n",
-            "source = []\n", "source = { process = false }\n", "vpc = \"vpc-0123456789abcdef0\"\n", "tested_as = \"prod\"\n",
-            "failover_regions = [\"us-west-2\", 3]\n", "[[artifacts]]\n", "name = \"x\"\n", "paths = []\n",
-            "provenance = { image_var = \"A\" }\n", "[hook]\n", "refs = [\"refs/tags/v*\"]\n", "= =\n", "[[\n", "\"\"\"\n",
-            "x = {{{{{{{{{{{{\n", "\u{feff}", "\r\n", "a.b.c.d = 1\n", "[environments]\n",
+            "schema = \"s.json\"\n",
+            "[environments.prod]\n",
+            "[environments.\"a b\"]\n",
+            "region = \"us-east-1\"\n",
+            "region = 7\n",
+            "source = { dotenv = \"p.env\" }\n",
+            "source = [{ ssm_path = \"/a/\" }, { process = true }]\n",
+            "source = []\n",
+            "source = { process = false }\n",
+            "vpc = \"vpc-0123456789abcdef0\"\n",
+            "tested_as = \"prod\"\n",
+            "failover_regions = [\"us-west-2\", 3]\n",
+            "[[artifacts]]\n",
+            "name = \"x\"\n",
+            "paths = []\n",
+            "provenance = { image_var = \"A\" }\n",
+            "[hook]\n",
+            "refs = [\"refs/tags/v*\"]\n",
+            "= =\n",
+            "[[\n",
+            "\"\"\"\n",
+            "x = {{{{{{{{{{{{\n",
+            "\u{feff}",
+            "\r\n",
+            "a.b.c.d = 1\n",
+            "[environments]\n",
         ];
 
         proptest! {

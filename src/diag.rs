@@ -8,12 +8,16 @@ use std::path::Path;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 
+/// The text an error is about, the span to underline and its label.
+type Snippet = (NamedSource<String>, std::ops::Range<usize>, String);
+
 /// An error that stops the run with exit 2. Displayed through miette with its source line.
 #[derive(Debug)]
 pub struct ToolError {
     message: String,
     help: Option<String>,
-    source: Option<(NamedSource<String>, std::ops::Range<usize>, String)>,
+    /// Boxed: errors travel through every `Result` of the tool, and stay small that way.
+    source: Option<Box<Snippet>>,
 }
 
 impl ToolError {
@@ -30,13 +34,13 @@ impl ToolError {
     pub fn with_source(mut self, name: &str, text: &str, span: std::ops::Range<usize>, label: &str) -> Self {
         let start = span.start.min(text.len());
         let end = span.end.clamp(start, text.len());
-        self.source = Some((NamedSource::new(name, text.to_string()), start..end, label.to_string()));
+        self.source = Some(Box::new((NamedSource::new(name, text.to_string()), start..end, label.to_string())));
         self
     }
 
     /// 1-based line and column of the error's span, when it has one.
     pub fn line_col(&self) -> Option<(usize, usize)> {
-        let (src, span, _) = self.source.as_ref()?;
+        let (src, span, _) = self.source.as_deref()?;
         Some(line_col(src.inner(), span.start))
     }
 
@@ -61,10 +65,10 @@ impl Diagnostic for ToolError {
         self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|(s, _, _)| s as &dyn SourceCode)
+        self.source.as_deref().map(|(s, _, _)| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let (_, span, label) = self.source.as_ref()?;
+        let (_, span, label) = self.source.as_deref()?;
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(label.clone()), span.clone()))))
     }
 }
@@ -96,18 +100,13 @@ pub fn read_text_file(path: &Path, max: u64, what: &str) -> Result<String, ToolE
 
 /// Reads at most `max` bytes; a larger file is an error, never a partial read.
 pub fn read_capped(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, ToolError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| ToolError::new(format!("cannot read {what} {}: {e}", path.display())))?;
+    // A named pipe would block the open itself: refuse what is not a regular file first.
+    crate::files::require_regular(path, what)?;
+    let file = std::fs::File::open(path).map_err(|e| ToolError::new(format!("cannot read {what} {}: {e}", path.display())))?;
     let mut bytes = Vec::new();
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ToolError::new(format!("cannot read {what} {}: {e}", path.display())))?;
+    file.take(max + 1).read_to_end(&mut bytes).map_err(|e| ToolError::new(format!("cannot read {what} {}: {e}", path.display())))?;
     if bytes.len() as u64 > max {
-        return Err(ToolError::new(format!(
-            "{what} {} is larger than {} MiB; this is not a file preflight should read",
-            path.display(),
-            max >> 20
-        )));
+        return Err(ToolError::new(format!("{what} {} is larger than {} MiB; this is not a file preflight should read", path.display(), max >> 20)));
     }
     Ok(bytes)
 }
@@ -122,10 +121,7 @@ fn into_text(path: &Path, mut bytes: Vec<u8>, what: &str) -> Result<String, Tool
             let at = e.utf8_error().valid_up_to();
             let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
             let (l, c) = line_col(&valid, at);
-            Err(ToolError::new(format!(
-                "{what} {} is not valid UTF-8 (line {l}, column {c})",
-                path.display()
-            )))
+            Err(ToolError::new(format!("{what} {} is not valid UTF-8 (line {l}, column {c})", path.display())))
         }
     }
 }

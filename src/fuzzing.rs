@@ -29,10 +29,7 @@ pub fn env_parser(data: &[u8]) {
     let parsed = dotenv::parse(data);
     // Spans must also fall on character boundaries of the text with each invalid UTF-8 byte
     // replaced by one placeholder, which keeps offsets.
-    let text: String = data
-        .utf8_chunks()
-        .flat_map(|c| c.valid().chars().chain(std::iter::repeat_n('?', c.invalid().len())))
-        .collect();
+    let text: String = data.utf8_chunks().flat_map(|c| c.valid().chars().chain(std::iter::repeat_n('?', c.invalid().len()))).collect();
     let check_span = |s: Span| {
         assert!(s.start <= s.end && s.end <= data.len(), "span {s:?} outside {} bytes", data.len());
         assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "span {s:?} splits a character");
@@ -66,10 +63,10 @@ pub fn env_parser(data: &[u8]) {
 /// preflight.toml: any bytes (lossy UTF-8) give a config or an error whose line is in the file.
 pub fn config_loader(data: &[u8]) {
     let text = String::from_utf8_lossy(data).into_owned();
-    if let Err(e) = crate::config::parse(std::path::Path::new("preflight.toml"), text.clone()) {
-        if let Some((line, _)) = e.line_col() {
-            assert!(line <= text.lines().count() + 1, "error line {line} is past the end of the file");
-        }
+    if let Err(e) = crate::config::parse(std::path::Path::new("preflight.toml"), text.clone())
+        && let Some((line, _)) = e.line_col()
+    {
+        assert!(line <= text.lines().count() + 1, "error line {line} is past the end of the file");
     }
 }
 

@@ -57,9 +57,7 @@ impl Repo {
             ToolError::new(format!("{} is not inside a git repository ({})", config_root.display(), e.message()))
                 .with_help("artifact freshness compares git object ids: run preflight inside the repository the artifacts are built from")
         })?;
-        let workdir = repo
-            .workdir()
-            .ok_or_else(|| ToolError::new("the git repository is bare; artifact checks need a work tree"))?;
+        let workdir = repo.workdir().ok_or_else(|| ToolError::new("the git repository is bare; artifact checks need a work tree"))?;
         let root = std::fs::canonicalize(config_root).unwrap_or_else(|_| config_root.to_path_buf());
         let work = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
         let prefix = root.strip_prefix(&work).map(slash).unwrap_or_default();
@@ -99,18 +97,12 @@ impl Repo {
     /// The state of each declared path at `commit`. Globs (`*`, `?`, `[`) expand over the
     /// commit's tree; a path inside a submodule is looked up in the submodule's recorded commit.
     pub fn states(&self, commit: Oid, paths: &[String]) -> Result<Vec<PathState>, ToolError> {
-        let tree = self
-            .repo
-            .find_commit(commit)
-            .and_then(|c| c.tree())
-            .map_err(|e| ToolError::new(format!("cannot read commit {commit}: {}", e.message())))?;
+        let tree = self.repo.find_commit(commit).and_then(|c| c.tree()).map_err(|e| ToolError::new(format!("cannot read commit {commit}: {}", e.message())))?;
         let mut out = Vec::new();
         for p in paths {
             let path = self.repo_path(p);
             if is_glob(&path) {
-                let matcher = globset::Glob::new(&path)
-                    .map_err(|e| ToolError::new(format!("artifact path `{p}` is not a valid glob: {e}")))?
-                    .compile_matcher();
+                let matcher = globset::Glob::new(&path).map_err(|e| ToolError::new(format!("artifact path `{p}` is not a valid glob: {e}")))?.compile_matcher();
                 let mut found = Vec::new();
                 let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
                     let full = format!("{dir}{}", entry.name().unwrap_or(""));
@@ -223,10 +215,17 @@ pub fn require_paths(cfg: &crate::config::Config, artifact: &crate::config::Arti
     Err(cfg
         .error_at(
             artifact.paths.span(),
-            format!("artifact `{}`: {} match{} nothing in commit {short}", artifact.name.get_ref(), missing.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "), if missing.len() == 1 { "es" } else { "" }),
+            format!(
+                "artifact `{}`: {} match{} nothing in commit {short}",
+                artifact.name.get_ref(),
+                missing.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+                if missing.len() == 1 { "es" } else { "" }
+            ),
             "declared here",
         )
-        .with_help("fix the path (relative to the directory of preflight.toml), or commit what it names: freshness over a path that does not exist checks nothing"))
+        .with_help(
+            "fix the path (relative to the directory of preflight.toml), or commit what it names: freshness over a path that does not exist checks nothing",
+        ))
 }
 
 /// The digest of a set of path states: what `stamp` records and `check` recomputes.

@@ -4,26 +4,25 @@
 //! `main.rs` only calls [`cli::main`]; everything else is here so tests and fuzz targets can
 //! reach the parsers directly.
 
+pub mod aws_arn;
 pub mod aws_ids;
 pub mod check;
 pub mod checks;
 pub mod cli;
 pub mod cloud;
+pub mod commands;
 pub mod config;
 pub mod diag;
 pub mod env;
-pub mod explain;
+pub mod files;
 pub mod fingerprint;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod git;
-pub mod hook;
-pub mod init;
 pub mod live;
 pub mod lock;
 pub mod provenance;
 pub mod report;
 pub mod rules;
 pub mod schema;
-pub mod snapshot;
-pub mod stamp;
+pub mod secrets;

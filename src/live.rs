@@ -11,9 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures::future::join_all;
 use tokio::time::Instant;
 
-use crate::cloud::{
-    Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, SecurityGroup, Subnet, Vpc,
-};
+use crate::cloud::{Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, SecurityGroup, Subnet, Vpc};
 use crate::schema::AwsKind;
 
 /// SSM GetParameters accepts at most ten names per call.
@@ -161,6 +159,9 @@ fn record_parameters(batch: Vec<String>, result: Answer<crate::cloud::Parameters
     }
 }
 
+/// An image found by name in a failover region, with the owner it was asked for.
+pub type OwnedImage = (Option<String>, Image);
+
 /// Everything phase two asks EC2 (and SSM for `ssm:parameter` values) in one region.
 #[derive(Debug, Default)]
 pub struct Plan {
@@ -206,7 +207,7 @@ pub struct Answers {
     pub images: Option<Answer<Vec<Image>>>,
     /// Failover region -> images with the primary images' names, each with the primary owner
     /// it was looked up for (owned by that owner, or by the caller).
-    pub failover_images: BTreeMap<String, Answer<Vec<(Option<String>, Image)>>>,
+    pub failover_images: BTreeMap<String, Answer<Vec<OwnedImage>>>,
     pub groups_by_id: Option<Answer<Vec<SecurityGroup>>>,
     pub groups_by_name: Option<Answer<Vec<SecurityGroup>>>,
     pub subnets: Option<Answer<Vec<Subnet>>>,
@@ -323,9 +324,7 @@ pub async fn run<C: Cloud>(cloud: &C, plan: &Plan, params: &mut ParameterAnswers
             None => None,
         }
     };
-    let default_vpc = async {
-        if plan.default_vpc { Some(bounded(deadline, p, "ec2:DescribeVpcs", cloud.default_vpc(r)).await) } else { None }
-    };
+    let default_vpc = async { if plan.default_vpc { Some(bounded(deadline, p, "ec2:DescribeVpcs", cloud.default_vpc(r)).await) } else { None } };
     let mut ssm_cache = std::mem::take(params);
     let ssm = async {
         parameters(cloud, r, &plan.parameters, &mut ssm_cache, deadline, p).await;

@@ -27,6 +27,9 @@ pub struct Lock {
     pub fingerprint: String,
     /// True when made with --offline: resource attributes were not looked up.
     pub offline: bool,
+    /// The AWS account the tested environment was checked in (null offline).
+    #[serde(default)]
+    pub account: Option<String>,
     /// Hex salt for the `same` digests.
     pub salt: String,
     pub variables: BTreeMap<String, LockedVar>,
@@ -74,6 +77,7 @@ pub fn salted(salt: &str, name: &str, value: &str) -> String {
 
 /// Reads a lock; a missing, unreadable or malformed lock is a tool error (exit 2).
 pub fn read(path: &Path, display: &str) -> Result<Lock, ToolError> {
+    crate::files::require_regular(path, "lock")?;
     if !path.is_file() {
         return Err(ToolError::new(format!("lock {display} does not exist"))
             .with_help("write it after the tests pass with `preflight snapshot --env NAME`, or pass --against LOCK"));
@@ -96,12 +100,13 @@ pub fn parse(text: &str, display: &str) -> Result<Lock, ToolError> {
     Ok(lock)
 }
 
-pub fn write(path: &Path, lock: &Lock) -> Result<(), ToolError> {
+/// Writes the lock atomically; never over one of `inputs`, never through a symlink.
+pub fn write(path: &Path, lock: &Lock, inputs: &[std::path::PathBuf]) -> Result<(), ToolError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| ToolError::new(format!("cannot create {}: {e}", parent.display())))?;
     }
     let text = serde_json::to_string_pretty(lock).map_err(|e| ToolError::new(e.to_string()))? + "\n";
-    std::fs::write(path, text).map_err(|e| ToolError::new(format!("cannot write {}: {e}", path.display())))
+    crate::files::write_atomic(path, text.as_bytes(), inputs, "lock")
 }
 
 #[cfg(test)]

@@ -58,7 +58,13 @@ fn check(dir: &Path, args: &[&str]) -> support::Run {
 
 fn message(r: &support::Run, rule: &str) -> String {
     let j = r.json();
-    j["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).map(|f| f["message"].as_str().unwrap().to_string()).unwrap_or_else(|| panic!("no {rule}: {}", r.stdout))
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no {rule}: {}", r.stdout))
 }
 
 #[test]

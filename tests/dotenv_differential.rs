@@ -65,12 +65,7 @@ fn find_python() -> Option<PathBuf> {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
     };
-    let works = Command::new(&python)
-        .args(["-c", "import dotenv"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let works = Command::new(&python).args(["-c", "import dotenv"]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
     if works {
         return Some(python);
     }
@@ -80,10 +75,7 @@ fn find_python() -> Option<PathBuf> {
     }
     // Straight to the stderr handle: libtest captures `eprintln!` of a
     // passing test, and a skip must not go unnoticed.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n======== SKIPPED: {why}, run ci/test (ci/setup creates .venv) ========\n"
-    );
+    let _ = writeln!(std::io::stderr(), "\n======== SKIPPED: {why}, run ci/test (ci/setup creates .venv) ========\n");
     None
 }
 
@@ -93,24 +85,14 @@ fn hex(bytes: &[u8]) -> String {
 
 fn run_python(python: &Path, cases: &[Vec<u8>]) -> Vec<Outcome> {
     let input = serde_json::Value::Array(cases.iter().map(|c| hex(c).into()).collect()).to_string();
-    let mut child = Command::new(python)
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start python");
+    let mut child =
+        Command::new(python).args(["-c", SCRIPT]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start python");
     {
         let mut stdin = child.stdin.take().expect("python stdin");
         stdin.write_all(input.as_bytes()).expect("write to python");
     }
     let out = child.wait_with_output().expect("wait for python");
-    assert!(
-        out.status.success(),
-        "python-dotenv failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "python-dotenv failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("python printed JSON");
     let version = json["version"].as_str().unwrap_or("?");
     assert_eq!(
@@ -132,11 +114,7 @@ fn run_python(python: &Path, cases: &[Vec<u8>]) -> Vec<Outcome> {
     assert_eq!(results.len(), cases.len());
     results
         .iter()
-        .map(|r| Outcome {
-            map: pairs(&r["map"]),
-            entries: pairs(&r["entries"]),
-            errors: r["errors"].as_u64().expect("error count") as usize,
-        })
+        .map(|r| Outcome { map: pairs(&r["map"]), entries: pairs(&r["entries"]), errors: r["errors"].as_u64().expect("error count") as usize })
         .collect()
 }
 
@@ -144,11 +122,7 @@ fn run_python(python: &Path, cases: &[Vec<u8>]) -> Vec<Outcome> {
 /// the last value winning, like the OrderedDict `dotenv_values` returns.
 fn run_ours(input: &[u8]) -> Outcome {
     let parsed = dotenv::parse(input);
-    let entries: Pairs = parsed
-        .entries
-        .iter()
-        .map(|e| (e.key.clone(), e.value.clone()))
-        .collect();
+    let entries: Pairs = parsed.entries.iter().map(|e| (e.key.clone(), e.value.clone())).collect();
     let mut map: Pairs = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (k, v) in &entries {
@@ -163,19 +137,10 @@ fn run_ours(input: &[u8]) -> Outcome {
     // Undo the cap: the 51st error says how many more there were.
     let mut errors = parsed.errors.len();
     if errors == 51 {
-        let more: usize = parsed.errors[50]
-            .message
-            .split_whitespace()
-            .next()
-            .and_then(|n| n.parse().ok())
-            .expect("the 51st error counts the rest");
+        let more: usize = parsed.errors[50].message.split_whitespace().next().and_then(|n| n.parse().ok()).expect("the 51st error counts the rest");
         errors = 50 + more;
     }
-    Outcome {
-        map,
-        entries,
-        errors,
-    }
+    Outcome { map, entries, errors }
 }
 
 fn compare(name: &str, input: &[u8], python: &Outcome) -> Option<String> {
@@ -204,10 +169,7 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
         .map(|entry| entry.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "env"))
         .map(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
             (name, bytes)
         })
@@ -219,46 +181,25 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
 #[test]
 fn fixtures_agree_with_python_dotenv() {
     let fixtures = fixtures();
-    assert!(
-        fixtures.len() >= 45,
-        "expected at least 45 fixtures, found {}",
-        fixtures.len()
-    );
+    assert!(fixtures.len() >= 45, "expected at least 45 fixtures, found {}", fixtures.len());
     for (name, bytes) in &fixtures {
-        assert!(
-            std::str::from_utf8(bytes).is_ok(),
-            "{name}: fixtures must be valid UTF-8 (python cannot read others)"
-        );
+        assert!(std::str::from_utf8(bytes).is_ok(), "{name}: fixtures must be valid UTF-8 (python cannot read others)");
     }
     let Some(python) = find_python() else { return };
     let cases: Vec<Vec<u8>> = fixtures.iter().map(|(_, b)| b.clone()).collect();
     let results = run_python(&python, &cases);
-    let failures: Vec<String> = fixtures
-        .iter()
-        .zip(&results)
-        .filter_map(|((name, bytes), py)| compare(name, bytes, py))
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} fixtures disagree:\n{}",
-        failures.len(),
-        fixtures.len(),
-        failures.concat()
-    );
-    println!(
-        "{} fixtures agree with python-dotenv {PINNED_PYTHON_DOTENV}",
-        fixtures.len()
-    );
+    let failures: Vec<String> = fixtures.iter().zip(&results).filter_map(|((name, bytes), py)| compare(name, bytes, py)).collect();
+    assert!(failures.is_empty(), "{} of {} fixtures disagree:\n{}", failures.len(), fixtures.len(), failures.concat());
+    println!("{} fixtures agree with python-dotenv {PINNED_PYTHON_DOTENV}", fixtures.len());
 }
 
 /// Inputs stitched together from the tokens python-dotenv's regexes care
 /// about; a fixed seed keeps failures reproducible.
 fn generated_cases(count: usize, seed: u64) -> Vec<Vec<u8>> {
     const TOKENS: &[&str] = &[
-        "A", "b_", "KEY", "é", "日", "x.y", "-", "$", "${A}", "=", "= ", "==", "\"", "'", "\\",
-        "\\\\", "\\\"", "\\'", "\\n", "#", " #", " ", "  ", "\t", "\n", "\n", "\n", "\r\n", "\r",
-        "export ", "export", "\u{a0}", "\u{3000}", "\u{1c}", "\u{85}", "\u{2028}", "\u{0b}",
-        "\u{0c}", "\0", "\u{feff}", "='", "=\"", "\"\n", "'\n", "# c\n",
+        "A", "b_", "KEY", "é", "日", "x.y", "-", "$", "${A}", "=", "= ", "==", "\"", "'", "\\", "\\\\", "\\\"", "\\'", "\\n", "#", " #", " ", "  ", "\t", "\n",
+        "\n", "\n", "\r\n", "\r", "export ", "export", "\u{a0}", "\u{3000}", "\u{1c}", "\u{85}", "\u{2028}", "\u{0b}", "\u{0c}", "\0", "\u{feff}", "='", "=\"",
+        "\"\n", "'\n", "# c\n",
     ];
     let mut state = seed;
     let mut next = move || {
@@ -285,17 +226,7 @@ fn generated_inputs_agree_with_python_dotenv() {
     let Some(python) = find_python() else { return };
     let cases = generated_cases(600, 0x5EED_D07E_4E11);
     let results = run_python(&python, &cases);
-    let failures: Vec<String> = cases
-        .iter()
-        .zip(&results)
-        .enumerate()
-        .filter_map(|(i, (bytes, py))| compare(&format!("generated case {i}"), bytes, py))
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} generated inputs disagree:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.iter().take(10).cloned().collect::<String>()
-    );
+    let failures: Vec<String> =
+        cases.iter().zip(&results).enumerate().filter_map(|(i, (bytes, py))| compare(&format!("generated case {i}"), bytes, py)).collect();
+    assert!(failures.is_empty(), "{} of {} generated inputs disagree:\n{}", failures.len(), cases.len(), failures.iter().take(10).cloned().collect::<String>());
 }

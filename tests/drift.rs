@@ -42,9 +42,7 @@ const PROD_SECRET: &str = "prod-db-password-0xdeadbeef";
 const TOKEN: &str = "tok_live_abcdefghijklmnop";
 
 fn offline_repo(prod: &str) -> tempfile::TempDir {
-    let staging = format!(
-        "LOG_LEVEL=info\nFEATURE_FLAGS=a,b\nDB_URL=postgres://staging/db\nDB_PASSWORD={STAGING_SECRET}\nAPI_TOKEN={TOKEN}\nOLD_THING=1\n"
-    );
+    let staging = format!("LOG_LEVEL=info\nFEATURE_FLAGS=a,b\nDB_URL=postgres://staging/db\nDB_PASSWORD={STAGING_SECRET}\nAPI_TOKEN={TOKEN}\nOLD_THING=1\n");
     repo(&[("preflight.toml", &config("eu-west-1", "us-east-1")), ("env.schema.json", SCHEMA), ("staging.env", &staging), ("prod.env", prod)])
 }
 
@@ -69,10 +67,7 @@ fn values_presence_and_legitimate_differences() {
     f.sort();
     // The database URL legitimately differs (x-parity differs by default); the secret is
     // compared by presence only; the log level must be the same.
-    assert_eq!(
-        f,
-        [("drift-extra", "NEW_THING"), ("drift-missing", "OLD_THING"), ("drift-value", "LOG_LEVEL")].map(|(a, b)| (a.to_string(), b.to_string()))
-    );
+    assert_eq!(f, [("drift-extra", "NEW_THING"), ("drift-missing", "OLD_THING"), ("drift-value", "LOG_LEVEL")].map(|(a, b)| (a.to_string(), b.to_string())));
     for out in [&r.stdout, &r.stderr] {
         for secret in [STAGING_SECRET, PROD_SECRET, TOKEN] {
             assert!(!out.contains(secret));
@@ -139,7 +134,12 @@ fn an_artifact_built_from_other_sources_than_tested_is_drift() {
     std::fs::write(dir.path().join("tools/main.go"), "package main\n").unwrap();
     std::fs::write(dir.path().join(".gitignore"), "dist/\n.preflight/\n").unwrap();
     let git = |args: &[&str]| {
-        let st = std::process::Command::new("git").args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"]).args(args).current_dir(dir.path()).output().unwrap();
+        let st = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
         assert!(st.status.success(), "{:?}", st);
     };
     git(&["init", "-q"]);

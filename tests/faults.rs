@@ -72,12 +72,21 @@ fn every_fault_mix_gives_a_correct_verdict_within_the_deadline() {
         if b.code == 1 {
             assert_eq!(b.rules(), ["ami-not-found"], "{name}: no false findings from faults");
         }
-        eprintln!("{name:<22} good: exit {} in {:>5} ms   missing image: exit {} in {:>5} ms   ({} requests)",
-            g.code, g.elapsed.as_millis(), b.code, b.elapsed.as_millis(), proxy.seen.load(std::sync::atomic::Ordering::SeqCst));
+        eprintln!(
+            "{name:<22} good: exit {} in {:>5} ms   missing image: exit {} in {:>5} ms   ({} requests)",
+            g.code,
+            g.elapsed.as_millis(),
+            b.code,
+            b.elapsed.as_millis(),
+            proxy.seen.load(std::sync::atomic::Ordering::SeqCst)
+        );
         if name.ends_with("100%") {
             assert_eq!((g.code, b.code), (3, 3), "{name}: a cloud that never answers is unverified");
             // Bounded by --timeout (plus process start and report), not by the test's slack.
-            assert!(g.elapsed < deadline + Duration::from_secs(3) && b.elapsed < deadline + Duration::from_secs(3), "{name}: exit 3 must come within the deadline");
+            assert!(
+                g.elapsed < deadline + Duration::from_secs(3) && b.elapsed < deadline + Duration::from_secs(3),
+                "{name}: exit 3 must come within the deadline"
+            );
             assert!(!g.json()["unverified"].as_array().unwrap().is_empty(), "{name}: the report lists what was skipped");
         }
         if *name == "throttle 40%" {

@@ -10,11 +10,8 @@ fn every_kept_fuzz_input_satisfies_its_target_property() {
     let mut failures = Vec::new();
     for target in preflight::fuzzing::TARGETS {
         let dir = root.join(target);
-        let mut inputs: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_file())
-            .collect();
+        let mut inputs: Vec<_> =
+            std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
         inputs.sort();
         assert!(!inputs.is_empty(), "{}: no inputs to replay", dir.display());
         for input in inputs {

@@ -71,11 +71,7 @@ const SCHEMA: &str = r#"{
 fn the_incident_is_blocked_and_the_fixed_environment_passes() {
     let Some(moto) = Moto::start() else { return };
     let w = seed_world(&moto);
-    let broken = format!(
-        "LAUNCH_AMI=ami-0000000000000dead\nCANARY_AMI={}\nWEB_SECURITY_GROUPS=web-staging\nSUBNETS={}\n",
-        w.image_old,
-        w.subnets.join(",")
-    );
+    let broken = format!("LAUNCH_AMI=ami-0000000000000dead\nCANARY_AMI={}\nWEB_SECURITY_GROUPS=web-staging\nSUBNETS={}\n", w.image_old, w.subnets.join(","));
     let dir = repo(&[("preflight.toml", &config(&format!("vpc = \"{}\"\n", w.vpc))), ("env.schema.json", SCHEMA), ("prod.env", &broken)]);
     let r = check(dir.path(), &moto.endpoint, &[]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
@@ -101,7 +97,8 @@ fn the_incident_is_blocked_and_the_fixed_environment_passes() {
     assert_eq!(j["unverified"].as_array().unwrap().len(), 0);
 
     // A name that does resolve in the VPC still blocks: the help gives the id to use.
-    std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS=web-prod\nSUBNETS={}\n", w.image_new, w.subnets.join(","))).unwrap();
+    std::fs::write(dir.path().join("prod.env"), format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS=web-prod\nSUBNETS={}\n", w.image_new, w.subnets.join(",")))
+        .unwrap();
     let r = check(dir.path(), &moto.endpoint, &[]);
     assert_eq!(r.rules(), ["sg-name-not-id"]);
     assert!(r.json()["findings"][0]["help"].as_str().unwrap().contains(&w.web_sg));
@@ -170,10 +167,7 @@ fn group_names_without_a_vpc_resolve_in_the_default_vpc() {
     let f = r.findings();
     assert_eq!(
         f,
-        [
-            ("sg-name-not-id".to_string(), "SG_APP".to_string(), EAST.to_string()),
-            ("sg-not-found".to_string(), "SG_NONE".to_string(), EAST.to_string()),
-        ],
+        [("sg-name-not-id".to_string(), "SG_APP".to_string(), EAST.to_string()), ("sg-not-found".to_string(), "SG_NONE".to_string(), EAST.to_string()),],
         "{}\n{}",
         r.stdout,
         r.stderr
@@ -373,10 +367,7 @@ fn batch_repo(moto: &Moto, n: usize, aliases: usize) -> tempfile::TempDir {
             props.insert(format!("SUBNET_{s}"), serde_json::json!({"type": "string", "x-aws": "ec2:subnet"}));
             props.insert(format!("P_{s}"), serde_json::json!({"type": "string"}));
             let sg = if i % 2 == 0 { &groups[i].1 } else { &groups[i].0 };
-            env.push_str(&format!(
-                "AMI_{s}={}\nSG_{s}={sg}\nSUBNET_{s}={}\nP_{s}={{{{resolve:ssm:/batch/p{i}}}}}\n",
-                images[i], subnets[i]
-            ));
+            env.push_str(&format!("AMI_{s}={}\nSG_{s}={sg}\nSUBNET_{s}={}\nP_{s}={{{{resolve:ssm:/batch/p{i}}}}}\n", images[i], subnets[i]));
         }
     }
     let schema = serde_json::json!({"type": "object", "properties": props}).to_string();
@@ -514,7 +505,10 @@ fn a_full_check_only_makes_calls_the_iam_policy_allows() {
     }}"#;
     let env = format!(
         "LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={},web-prod\nSUBNETS={}\nVPC={}\nTYPE=t3.micro\nLT=web-lt\nLT_ID=lt-0123456789abcdef0\nKEY=deploy\nPARAM=/shop/prod/db_host\nDB_HOST={{{{resolve:ssm:/shop/prod/db_host}}}}\n",
-        w.image_new, w.web_sg, w.subnets.join(","), w.vpc
+        w.image_new,
+        w.web_sg,
+        w.subnets.join(","),
+        w.vpc
     );
     let cfg = format!(
         "schema = \"env.schema.json\"\n\n[environments.production]\nregion = \"{EAST}\"\nfailover_regions = [\"{WEST}\"]\nvpc = \"{}\"\nsource = [{{ ssm_path = \"/app/prod\" }}, {{ dotenv = \"prod.env\" }}]\n",
@@ -526,8 +520,7 @@ fn a_full_check_only_makes_calls_the_iam_policy_allows() {
     let actions = moto.recorded_actions();
     assert!(r.json()["unverified"].as_array().unwrap().is_empty(), "{}", r.stdout);
 
-    let policy: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(support::manifest_dir().join("schemas/iam-policy.json")).unwrap()).unwrap();
+    let policy: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(support::manifest_dir().join("schemas/iam-policy.json")).unwrap()).unwrap();
     let allowed: Vec<String> = policy["Statement"][0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
     assert!(!actions.is_empty());
     for a in &actions {
@@ -562,7 +555,9 @@ fn a_closed_port_is_unverified_quickly() {
     assert!(r.elapsed < Duration::from_secs(3), "took {:?}", r.elapsed);
     let j = r.json();
     assert_eq!(j["verdict"], "unverified");
-    assert_eq!(j["unverified"][0]["check"], "ec2:image");
+    // The first call, STS GetCallerIdentity, finds nothing listening; nothing else is tried.
+    assert!(j["unverified"][0]["check"].as_str().unwrap().starts_with("sts:GetCallerIdentity"), "{j}");
+    assert_eq!(j["unverified"].as_array().unwrap().len(), 1);
     // --allow-unverified turns it into 0, and the report still lists what was skipped.
     let r = check(dir.path(), &format!("http://127.0.0.1:{port}"), &["--allow-unverified"]);
     assert_eq!(r.code, 0);
@@ -571,7 +566,7 @@ fn a_closed_port_is_unverified_quickly() {
     c.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}")).args(["check", "--env", "production"]);
     let human = run(c);
     assert_eq!(human.code, 3);
-    assert!(human.stdout.contains("unverified: ec2:image (us-east-1)"), "{}", human.stdout);
+    assert!(human.stdout.contains("unverified: sts:GetCallerIdentity"), "{}", human.stdout);
 }
 
 #[test]

@@ -15,15 +15,13 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_ec2::types::Filter;
-use aws_sdk_ec2::error::DisplayErrorContext;
 use aws_sdk_ec2::config::interceptors::InterceptorContext;
 use aws_sdk_ec2::config::retry::{ClassifyRetry, RetryAction};
+use aws_sdk_ec2::error::DisplayErrorContext;
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::types::Filter;
 
-use super::{
-    Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Parameters, SecurityGroup, Subnet, Vpc,
-};
+use super::{Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Parameters, SecurityGroup, Subnet, Vpc};
 
 /// EC2 filter values per call. EC2 documents up to 200 values for a filter; beyond that a
 /// batch is split, so calls still grow with regions and kinds, not with variables.
@@ -42,12 +40,7 @@ impl Timeouts {
     /// Sensible bounds inside a run deadline: a dead endpoint is detected in seconds, a
     /// throttled one is retried with backoff until the deadline.
     pub fn for_deadline(deadline: Duration) -> Timeouts {
-        Timeouts {
-            connect: deadline.min(Duration::from_secs(3)),
-            attempt: deadline.min(Duration::from_secs(10)),
-            operation: deadline,
-            max_attempts: 8,
-        }
+        Timeouts { connect: deadline.min(Duration::from_secs(3)), attempt: deadline.min(Duration::from_secs(10)), operation: deadline, max_attempts: 8 }
     }
 }
 
@@ -65,10 +58,10 @@ impl ClassifyRetry for FailFast {
         if err.is_timeout_error() {
             return RetryAction::RetryForbidden;
         }
-        if let Some(conn) = err.as_connector_error() {
-            if conn.is_timeout() || refused(conn) {
-                return RetryAction::RetryForbidden;
-            }
+        if let Some(conn) = err.as_connector_error()
+            && (conn.is_timeout() || refused(conn))
+        {
+            return RetryAction::RetryForbidden;
         }
         RetryAction::NoActionIndicated
     }
@@ -90,7 +83,29 @@ fn refused(e: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// EC2 and SSM clients, one pair per region, built lazily from one shared config.
+/// Which credentials one environment uses, on top of the standard chain (SPEC section 1).
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    /// The environment's region: where STS is asked when the chain names none.
+    pub region: String,
+}
+
+impl Identity {
+    pub fn of(env: &crate::config::Environment) -> Identity {
+        Identity {
+            profile: env.profile.as_ref().map(|p| p.get_ref().clone()),
+            role_arn: env.role_arn.as_ref().map(|p| p.get_ref().clone()),
+            external_id: env.external_id.as_ref().map(|p| p.get_ref().clone()),
+            region: env.region.get_ref().clone(),
+        }
+    }
+}
+
+/// EC2 and SSM clients, one pair per region, built lazily from one shared config. One
+/// `AwsCloud` serves one environment: its credentials are that environment's alone.
 pub struct AwsCloud {
     base: aws_config::SdkConfig,
     ec2: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
@@ -98,21 +113,32 @@ pub struct AwsCloud {
 }
 
 impl AwsCloud {
-    pub async fn new(t: Timeouts) -> AwsCloud {
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(t.connect)
-            .operation_attempt_timeout(t.attempt)
-            .operation_timeout(t.operation)
-            .build();
-        let retry = RetryConfig::standard()
-            .with_max_attempts(t.max_attempts)
-            .with_initial_backoff(Duration::from_millis(200))
-            .with_max_backoff(Duration::from_secs(5));
-        let base = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(timeouts)
-            .retry_config(retry)
-            .load()
-            .await;
+    pub async fn new(t: Timeouts, id: &Identity) -> AwsCloud {
+        let timeouts = TimeoutConfig::builder().connect_timeout(t.connect).operation_attempt_timeout(t.attempt).operation_timeout(t.operation).build();
+        let retry =
+            RetryConfig::standard().with_max_attempts(t.max_attempts).with_initial_backoff(Duration::from_millis(200)).with_max_backoff(Duration::from_secs(5));
+        let loader = || {
+            let mut l = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts.clone()).retry_config(retry.clone());
+            if let Some(p) = &id.profile {
+                l = l.profile_name(p);
+            }
+            l
+        };
+        let mut base = loader().load().await;
+        let region = base.region().cloned().unwrap_or_else(|| aws_config::Region::new(id.region.clone()));
+        if base.region().is_none() {
+            base = loader().region(region.clone()).load().await;
+        }
+        // The role is assumed with aws-config's own provider (it caches and refreshes), from
+        // the credentials the chain (or the profile) gives.
+        if let Some(role) = &id.role_arn {
+            let mut b = aws_config::sts::AssumeRoleProvider::builder(role.clone()).session_name("preflight").configure(&base);
+            if let Some(x) = &id.external_id {
+                b = b.external_id(x.clone());
+            }
+            let provider = b.build().await;
+            base = loader().region(region).credentials_provider(provider).load().await;
+        }
         AwsCloud { base, ec2: Mutex::new(HashMap::new()), ssm: Mutex::new(HashMap::new()) }
     }
 
@@ -149,10 +175,9 @@ fn filter(name: &str, values: &[String]) -> Filter {
 
 /// Sorts an SDK error into "could not ask" categories. Never "not found": that is decided
 /// by absence from a successful answer.
-fn classify<E, R>(err: &SdkError<E, R>) -> CloudError
+fn classify<E>(err: &SdkError<E, aws_sdk_ec2::config::http::HttpResponse>) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     let detail = causes(err);
     match err {
@@ -176,7 +201,13 @@ where
         _ => {
             let code = err.code().unwrap_or("Unknown").to_string();
             let message = err.message().unwrap_or("").to_string();
-            classify_code(&code, &message, &detail)
+            match (classify_code(&code, &message, &detail), err.raw_response().map(|r| r.status().as_u16())) {
+                // An answer whose error code the SDK could not read still has a status: 403
+                // is a denial, 429 throttling; neither is ever "not found".
+                (CloudError::Service { .. }, Some(403)) => CloudError::Denied(format!("HTTP 403: {}", short(&detail))),
+                (CloudError::Service { .. }, Some(429)) => CloudError::Throttled(format!("HTTP 429: {}", short(&detail))),
+                (e, _) => e,
+            }
         }
     }
 }
@@ -199,9 +230,17 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
 fn classify_code(code: &str, message: &str, detail: &str) -> CloudError {
     let msg = if message.is_empty() { short(detail) } else { format!("{code}: {message}") };
     match code {
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthFailure" | "InvalidClientTokenId"
-        | "UnrecognizedClientException" | "ExpiredToken" | "ExpiredTokenException" | "SignatureDoesNotMatch"
-        | "InvalidSignatureException" | "OptInRequired" => CloudError::Denied(msg),
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "AuthFailure"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "SignatureDoesNotMatch"
+        | "InvalidSignatureException"
+        | "OptInRequired" => CloudError::Denied(msg),
         "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "TooManyRequestsException" => CloudError::Throttled(msg),
         _ => CloudError::Service { code: code.to_string(), message: if message.is_empty() { short(detail) } else { message.to_string() } },
     }
@@ -282,18 +321,18 @@ fn parameter_of(p: &aws_sdk_ssm::types::Parameter) -> Parameter {
 }
 
 impl Cloud for AwsCloud {
+    async fn caller_account(&self) -> Result<Option<String>, CloudError> {
+        let conf = aws_sdk_sts::config::Builder::from(&self.base).retry_classifier(FailFast).build();
+        let out = aws_sdk_sts::Client::from_conf(conf).get_caller_identity().send().await.map_err(|e| classify(&e))?;
+        Ok(out.account().map(str::to_string))
+    }
+
     async fn images(&self, region: &str, ids: &[String]) -> Result<Vec<Image>, CloudError> {
         let client = self.ec2(region);
         let mut out = Vec::new();
         for chunk in ids.chunks(FILTER_CHUNK) {
-            let mut pages = client
-                .describe_images()
-                .filters(filter("image-id", chunk))
-                .include_deprecated(true)
-                .include_disabled(true)
-                .into_paginator()
-                .items()
-                .send();
+            let mut pages =
+                client.describe_images().filters(filter("image-id", chunk)).include_deprecated(true).include_disabled(true).into_paginator().items().send();
             while let Some(item) = pages.next().await {
                 out.push(image_of(&item.map_err(|e| classify(&e))?));
             }
@@ -376,13 +415,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn default_vpc(&self, region: &str) -> Result<Option<String>, CloudError> {
-        let r = self
-            .ec2(region)
-            .describe_vpcs()
-            .filters(filter("is-default", &["true".to_string()]))
-            .send()
-            .await
-            .map_err(|e| classify(&e))?;
+        let r = self.ec2(region).describe_vpcs().filters(filter("is-default", &["true".to_string()])).send().await.map_err(|e| classify(&e))?;
         Ok(r.vpcs().iter().find_map(|v| v.vpc_id().map(str::to_string)))
     }
 
@@ -417,10 +450,7 @@ impl Cloud for AwsCloud {
                 let t = item.map_err(|e| classify(&e))?;
                 out.push(InstanceType {
                     name: t.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-                    architectures: t
-                        .processor_info()
-                        .map(|p| p.supported_architectures().iter().map(|a| a.as_str().to_string()).collect())
-                        .unwrap_or_default(),
+                    architectures: t.processor_info().map(|p| p.supported_architectures().iter().map(|a| a.as_str().to_string()).collect()).unwrap_or_default(),
                 });
             }
         }
@@ -436,13 +466,7 @@ impl Cloud for AwsCloud {
         };
         for chunk in names.chunks(FILTER_CHUNK) {
             // An explicit page size: moto's default page (15) comes without a NextToken.
-            let mut pages = client
-                .describe_launch_templates()
-                .filters(filter("launch-template-name", chunk))
-                .max_results(200)
-                .into_paginator()
-                .items()
-                .send();
+            let mut pages = client.describe_launch_templates().filters(filter("launch-template-name", chunk)).max_results(200).into_paginator().items().send();
             while let Some(item) = pages.next().await {
                 out.push(of(&item.map_err(|e| classify(&e))?));
             }
@@ -494,27 +518,12 @@ impl Cloud for AwsCloud {
     }
 
     async fn parameters(&self, region: &str, names: &[String]) -> Result<Parameters, CloudError> {
-        let r = self
-            .ssm(region)
-            .get_parameters()
-            .set_names(Some(names.to_vec()))
-            .with_decryption(false)
-            .send()
-            .await
-            .map_err(|e| classify(&e))?;
+        let r = self.ssm(region).get_parameters().set_names(Some(names.to_vec())).with_decryption(false).send().await.map_err(|e| classify(&e))?;
         Ok(Parameters { found: r.parameters().iter().map(parameter_of).collect(), invalid: r.invalid_parameters().to_vec() })
     }
 
     async fn parameters_by_path(&self, region: &str, path: &str) -> Result<Vec<Parameter>, CloudError> {
-        let mut pages = self
-            .ssm(region)
-            .get_parameters_by_path()
-            .path(path)
-            .recursive(true)
-            .with_decryption(false)
-            .max_results(10)
-            .into_paginator()
-            .send();
+        let mut pages = self.ssm(region).get_parameters_by_path().path(path).recursive(true).with_decryption(false).max_results(10).into_paginator().send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
             out.extend(page.map_err(|e| classify(&e))?.parameters().iter().map(parameter_of));

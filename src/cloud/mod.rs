@@ -147,4 +147,9 @@ pub trait Cloud: Sync {
     async fn parameters(&self, region: &str, names: &[String]) -> Result<Parameters, CloudError>;
     /// Every parameter under `path`, recursively.
     async fn parameters_by_path(&self, region: &str, path: &str) -> Result<Vec<Parameter>, CloudError>;
+    /// The account the credentials act in (STS GetCallerIdentity, which needs no permission).
+    /// `Ok(None)` when this cloud cannot tell (unit-test doubles).
+    async fn caller_account(&self) -> Result<Option<String>, CloudError> {
+        Ok(None)
+    }
 }

@@ -8,9 +8,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::cli::exit;
 use crate::config::Config;
 use crate::diag::ToolError;
+use crate::report::Verdict;
 
 const MARKER: &str = "# preflight-managed-hook";
 const CHAINED: &str = "pre-push.preflight-chained";
@@ -37,7 +37,7 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-pub fn install(cfg: &Config, env: Option<&str>, dir: &Path) -> Result<u8, ToolError> {
+pub fn install(cfg: &Config, env: Option<&str>, dir: &Path) -> Result<Verdict, ToolError> {
     if let Some(e) = env {
         cfg.environment(Some(e))?;
     }
@@ -63,11 +63,7 @@ pub fn install(cfg: &Config, env: Option<&str>, dir: &Path) -> Result<u8, ToolEr
     // The config is named relative to the work tree root, where git runs hooks.
     let work = repo.workdir().map(|w| std::fs::canonicalize(w).unwrap_or_else(|_| w.to_path_buf()));
     let config = std::fs::canonicalize(&cfg.path).unwrap_or_else(|_| cfg.path.clone());
-    let config_arg = work
-        .as_ref()
-        .and_then(|w| config.strip_prefix(w).ok())
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| config.display().to_string());
+    let config_arg = work.as_ref().and_then(|w| config.strip_prefix(w).ok()).map(|p| p.display().to_string()).unwrap_or_else(|| config.display().to_string());
     let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "preflight".into());
     let env_arg = env.map(|e| format!(" --env {}", shell_quote(e))).unwrap_or_default();
     let script = format!(
@@ -96,10 +92,10 @@ pub fn install(cfg: &Config, env: Option<&str>, dir: &Path) -> Result<u8, ToolEr
     if cfg.hook.refs.is_empty() {
         println!("note: [hook] refs is empty in {}, so no push is checked yet; e.g. refs = [\"refs/heads/release/*\", \"refs/tags/v*\"]", cfg.path.display());
     }
-    Ok(exit::PASS)
+    Ok(Verdict::Pass)
 }
 
-pub fn uninstall(dir: &Path) -> Result<u8, ToolError> {
+pub fn uninstall(dir: &Path) -> Result<Verdict, ToolError> {
     let repo = open(dir)?;
     let hooks = hooks_dir(&repo)?;
     let hook = hooks.join("pre-push");
@@ -117,7 +113,7 @@ pub fn uninstall(dir: &Path) -> Result<u8, ToolError> {
         Ok(_) => println!("the pre-push hook in {} is not preflight's; left it alone", hooks.display()),
         Err(_) => println!("no pre-push hook is installed"),
     }
-    Ok(exit::PASS)
+    Ok(Verdict::Pass)
 }
 
 /// Which pushed commits need a check: `(remote ref, local sha)` of each line of git's pre-push
@@ -125,7 +121,12 @@ pub fn uninstall(dir: &Path) -> Result<u8, ToolError> {
 pub fn pushes_to_check(input: &str, patterns: &[String]) -> Result<Vec<(String, String)>, ToolError> {
     let mut set = globset::GlobSetBuilder::new();
     for p in patterns {
-        set.add(globset::GlobBuilder::new(p).literal_separator(true).build().map_err(|e| ToolError::new(format!("[hook] refs: `{p}` is not a valid pattern: {e}")))?);
+        set.add(
+            globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| ToolError::new(format!("[hook] refs: `{p}` is not a valid pattern: {e}")))?,
+        );
     }
     let set = set.build().map_err(|e| ToolError::new(e.to_string()))?;
     let mut out = Vec::new();
@@ -140,6 +141,39 @@ pub fn pushes_to_check(input: &str, patterns: &[String]) -> Result<Vec<(String, 
         }
     }
     Ok(out)
+}
+
+/// Run by git as the pre-push hook: checks each pushed commit that goes to a deploy ref. A
+/// block is the news, even when another push could not be verified.
+pub fn pre_push(config: Option<&Path>, dir: &Path, env: Option<String>, offline: bool, timeout: std::time::Duration) -> Result<Verdict, ToolError> {
+    let input = read_stdin();
+    let (cfg, _) = super::check::load(config, dir)?;
+    let pushes = pushes_to_check(&input, &cfg.hook.refs)?;
+    let env = env.or_else(|| cfg.hook.env.clone());
+    let mut worst = Verdict::Pass;
+    for (remote_ref, sha) in pushes {
+        eprintln!("preflight: checking {} for the push to {remote_ref}", &sha[..sha.len().min(12)]);
+        let req = super::check::Request {
+            env: env.clone(),
+            offline,
+            against: None,
+            expect_fingerprint: None,
+            rev: Some(sha),
+            format: Some(crate::report::Format::Human),
+            output: None,
+            timeout,
+        };
+        let verdict = super::check::run(config, dir, &req, super::check::Sink::Stderr)?;
+        worst = match (worst, verdict) {
+            (Verdict::Blocked, _) | (_, Verdict::Blocked) => Verdict::Blocked,
+            (Verdict::Unverified, _) | (_, Verdict::Unverified) => Verdict::Unverified,
+            _ => Verdict::Pass,
+        };
+    }
+    if worst != Verdict::Pass {
+        eprintln!("preflight: push blocked ({}); fix the findings above, or push with --no-verify to bypass the hook", worst.as_str());
+    }
+    Ok(worst)
 }
 
 /// Reads git's pre-push input from stdin (bounded) and returns it.

@@ -6,19 +6,18 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::aws_ids;
-use crate::cli::exit;
 use crate::diag::{ToolError, read_capped};
-use crate::env::{dotenv, is_secret_name};
+use crate::env::dotenv;
+use crate::report::Verdict;
 
 const SCHEMA_FILE: &str = "env.schema.json";
 
-pub fn run(dir: &Path, from: Option<&Path>) -> Result<u8, ToolError> {
+pub fn run(dir: &Path, from: Option<&Path>) -> Result<Verdict, ToolError> {
     let toml_path = dir.join(crate::config::FILE_NAME);
     let schema_path = dir.join(SCHEMA_FILE);
     for p in [&toml_path, &schema_path] {
         if p.exists() {
-            return Err(ToolError::new(format!("{} already exists; init never overwrites a file", p.display()))
-                .with_help("move it away or edit it by hand"));
+            return Err(ToolError::new(format!("{} already exists; init never overwrites a file", p.display())).with_help("move it away or edit it by hand"));
         }
     }
 
@@ -32,17 +31,28 @@ pub fn run(dir: &Path, from: Option<&Path>) -> Result<u8, ToolError> {
             }
             let mut props = Map::new();
             let mut required = Vec::new();
+            let mut reasons = std::collections::BTreeMap::new();
             for entry in &parsed.entries {
                 let Some(value) = &entry.value else { continue };
                 if !props.contains_key(&entry.key) {
                     required.push(Value::String(entry.key.clone()));
                 }
-                props.insert(entry.key.clone(), infer(&entry.key, value));
+                match crate::secrets::classify(&entry.key, Some(value), None) {
+                    Some(reason) => {
+                        reasons.insert(entry.key.clone(), reason);
+                        props.insert(entry.key.clone(), json!({"type": "string", "writeOnly": true}));
+                    }
+                    None => {
+                        reasons.remove(&entry.key);
+                        props.insert(entry.key.clone(), infer(&entry.key, value));
+                    }
+                }
             }
-            let rel = abs
-                .strip_prefix(dir)
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|_| abs.display().to_string());
+            // Say, per variable, which rule marked it secret; never its value.
+            for (key, reason) in &reasons {
+                println!("{key}: secret ({reason})");
+            }
+            let rel = abs.strip_prefix(dir).map(|p| p.display().to_string()).unwrap_or_else(|_| abs.display().to_string());
             (env_name_of(file), rel, props, required)
         }
         None => ("production".to_string(), ".env".to_string(), Map::new(), Vec::new()),
@@ -70,6 +80,10 @@ pub fn run(dir: &Path, from: Option<&Path>) -> Result<u8, ToolError> {
          # failover_regions = [\"us-west-2\"]   # every AMI must also exist there, by name\n\
          # vpc = \"vpc-0123456789abcdef0\"      # security groups and subnets must belong to it\n\
          # tested_as = \"staging\"              # compare with the lock `preflight snapshot` wrote\n\
+         # account = \"222222222222\"          # the only AWS account this environment may be checked in\n\
+         # role_arn = \"arn:aws:iam::222222222222:role/preflight-readonly\"  # assumed for its lookups\n\
+         # external_id = \"...\"               # if the role's trust policy asks for one\n\
+         # profile = \"prod-readonly\"         # or: a profile of ~/.aws/config\n\
          source = {{ dotenv = {} }}\n",
         toml_string(&source_rel)
     );
@@ -78,7 +92,7 @@ pub fn run(dir: &Path, from: Option<&Path>) -> Result<u8, ToolError> {
     write_new(&toml_path, &toml)?;
     println!("wrote {} and {} ({count} variables)", toml_path.display(), schema_path.display());
     println!("next: check the region and types, then run `preflight check --offline`");
-    Ok(exit::PASS)
+    Ok(Verdict::Pass)
 }
 
 /// `deploy/production.env` -> production, `.env.staging` -> staging, `.env` -> production.
@@ -95,17 +109,14 @@ fn toml_string(s: &str) -> String {
 
 fn write_new(path: &Path, text: &str) -> Result<(), ToolError> {
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| ToolError::new(format!("cannot create {}: {e}", path.display())))?;
+    let mut f =
+        std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| ToolError::new(format!("cannot create {}: {e}", path.display())))?;
     f.write_all(text.as_bytes()).map_err(|e| ToolError::new(format!("cannot write {}: {e}", path.display())))
 }
 
 /// The property a value suggests.
 pub fn infer(key: &str, value: &str) -> Value {
-    if is_secret_name(key) {
+    if crate::secrets::classify(key, Some(value), None).is_some() {
         return json!({"type": "string", "writeOnly": true});
     }
     let v = value.trim();
@@ -113,12 +124,11 @@ pub fn infer(key: &str, value: &str) -> Value {
         return json!({"type": "string", "x-aws": kind});
     }
     let parts: Vec<&str> = v.split(',').map(str::trim).collect();
-    if parts.len() > 1 {
-        if let Some(kind) = id_kind(parts[0]) {
-            if parts.iter().all(|p| id_kind(p) == Some(kind)) {
-                return json!({"type": "array", "items": {"type": "string", "x-aws": kind}});
-            }
-        }
+    if parts.len() > 1
+        && let Some(kind) = id_kind(parts[0])
+        && parts.iter().all(|p| id_kind(p) == Some(kind))
+    {
+        return json!({"type": "array", "items": {"type": "string", "x-aws": kind}});
     }
     if key.to_ascii_uppercase().contains("INSTANCE_TYPE") && aws_ids::is_instance_type(v) {
         return json!({"type": "string", "x-aws": "ec2:instance-type"});

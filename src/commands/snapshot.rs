@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use crate::check::Outcome;
-use crate::cli::exit;
 use crate::config::{Config, Environment};
 use crate::diag::ToolError;
 use crate::lock::{self, Lock, LockedVar};
@@ -39,20 +38,48 @@ pub fn build(env: &Environment, schema: &EnvSchema, outcome: &Outcome, offline: 
         created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         fingerprint: outcome.report.fingerprint.clone(),
         offline,
+        account: outcome.report.account.clone(),
         salt,
         variables,
         artifacts: outcome.resolved.artifacts.clone(),
     })
 }
 
+/// `preflight snapshot`: loads the config, runs the same check as `check`, records the lock.
+pub fn command(
+    config: Option<&Path>,
+    dir: &Path,
+    env: &str,
+    offline: bool,
+    timeout: std::time::Duration,
+    output: Option<&Path>,
+    allow_unverified: bool,
+) -> Result<Verdict, ToolError> {
+    let (cfg, schema) = super::check::load(config, dir)?;
+    let env = cfg.environment(Some(env))?;
+    let opts = crate::check::Options { offline, expect_fingerprint: None, rev: None, timeout, against: None };
+    let outcome = crate::check::check(&cfg, env, &schema, &opts)?;
+    run(&cfg, env, &schema, &outcome, offline, output, dir, allow_unverified)
+}
+
 /// Writes the lock unless the check blocked, or could not complete (without
 /// `--allow-unverified`); returns the exit code.
-pub fn run(cfg: &Config, env: &Environment, schema: &EnvSchema, outcome: &Outcome, offline: bool, output: Option<&Path>, dir: &Path, allow_unverified: bool) -> Result<u8, ToolError> {
+#[allow(clippy::too_many_arguments)] // the command's inputs, passed through once
+pub fn run(
+    cfg: &Config,
+    env: &Environment,
+    schema: &EnvSchema,
+    outcome: &Outcome,
+    offline: bool,
+    output: Option<&Path>,
+    dir: &Path,
+    allow_unverified: bool,
+) -> Result<Verdict, ToolError> {
     let verdict = outcome.report.verdict();
     if verdict == Verdict::Blocked {
         eprint!("{}", crate::report::human::render(&outcome.report, false));
         eprintln!("preflight: not recording {} as tested: the check is blocked", env.name);
-        return Ok(exit::BLOCKED);
+        return Ok(Verdict::Blocked);
     }
     // A lock with holes (resources that could not be looked up) would replace a good one and
     // leave every later check against it unverified: only on request.
@@ -62,18 +89,20 @@ pub fn run(cfg: &Config, env: &Environment, schema: &EnvSchema, outcome: &Outcom
             "preflight: not recording {} as tested: some checks could not complete; run again, or pass --allow-unverified to record what could be checked",
             env.name
         );
-        return Ok(exit::UNVERIFIED);
+        return Ok(Verdict::Unverified);
     }
     let lock = build(env, schema, outcome, offline)?;
     let path = match output {
         Some(p) if p.is_absolute() => p.to_path_buf(),
         Some(p) => dir.join(p),
-        None => cfg.resolve(&env.lock_path()),
+        None => crate::files::confine_output(&cfg.root, &env.lock_path(), "lock")?,
     };
-    lock::write(&path, &lock)?;
+    let mut inputs = cfg.input_paths();
+    inputs.extend(schema.files.iter().cloned());
+    lock::write(&path, &lock, &inputs)?;
     println!("recorded {} as tested: {} ({} variables, fingerprint {})", env.name, path.display(), lock.variables.len(), lock.fingerprint);
     for u in &outcome.report.unverified {
         eprintln!("unverified: {}: {} (the lock records what could be checked)", u.check, u.reason);
     }
-    Ok(exit::PASS)
+    Ok(Verdict::Pass)
 }

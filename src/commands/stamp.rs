@@ -4,13 +4,13 @@
 
 use std::path::Path;
 
-use crate::cli::exit;
 use crate::config::{Config, Provenance as Source};
 use crate::diag::ToolError;
 use crate::git::{self, Repo};
 use crate::provenance::Provenance;
+use crate::report::Verdict;
 
-pub fn run(cfg: &Config, name: &str, output: Option<&Path>, print_digest: bool, dir: &Path) -> Result<u8, ToolError> {
+pub fn run(cfg: &Config, name: &str, output: Option<&Path>, print_digest: bool, dir: &Path) -> Result<Verdict, ToolError> {
     let artifact = cfg.artifacts.iter().find(|a| a.name.get_ref() == name).ok_or_else(|| {
         let known: Vec<&str> = cfg.artifacts.iter().map(|a| a.name.get_ref().as_str()).collect();
         ToolError::new(format!("no artifact named `{name}` in {}", cfg.path.display())).with_help(if known.is_empty() {
@@ -27,7 +27,7 @@ pub fn run(cfg: &Config, name: &str, output: Option<&Path>, print_digest: bool, 
     let digest = git::source_digest(&states);
     if print_digest {
         println!("{digest}");
-        return Ok(exit::PASS);
+        return Ok(Verdict::Pass);
     }
     let (dirty, untracked) = repo.worktree(paths)?;
     let record = Provenance {
@@ -40,8 +40,14 @@ pub fn run(cfg: &Config, name: &str, output: Option<&Path>, print_digest: bool, 
         created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
     };
     let target = match (output, artifact.provenance.as_ref().map(|p| p.get_ref())) {
-        (Some(o), _) => if o.is_absolute() { o.to_path_buf() } else { dir.join(o) },
-        (None, Some(Source::File(rel))) => cfg.resolve(rel),
+        (Some(o), _) => {
+            if o.is_absolute() {
+                o.to_path_buf()
+            } else {
+                dir.join(o)
+            }
+        }
+        (None, Some(Source::File(rel))) => cfg.input(rel, "provenance file")?,
         (None, Some(Source::Image(img))) => {
             return Err(ToolError::new(format!("artifact `{name}` takes its provenance from the `{}` tag of an image", img.tag))
                 .with_help(format!("run `preflight stamp --artifact {name} --print-digest` in the image build and put the digest in that tag")));
@@ -55,10 +61,15 @@ pub fn run(cfg: &Config, name: &str, output: Option<&Path>, print_digest: bool, 
         std::fs::create_dir_all(parent).map_err(|e| ToolError::new(format!("cannot create {}: {e}", parent.display())))?;
     }
     let text = serde_json::to_string_pretty(&record).map_err(|e| ToolError::new(e.to_string()))? + "\n";
-    std::fs::write(&target, text).map_err(|e| ToolError::new(format!("cannot write {}: {e}", target.display())))?;
+    let inputs: Vec<std::path::PathBuf> = cfg
+        .input_paths()
+        .into_iter()
+        .filter(|p| !cfg.artifacts.iter().any(|a| matches!(a.provenance.as_ref().map(|p| p.get_ref()), Some(Source::File(r)) if cfg.resolve(r) == *p)))
+        .collect();
+    crate::files::write_atomic(&target, text.as_bytes(), &inputs, "provenance file")?;
     println!("stamped {name}: {digest} at commit {} -> {}", &record.commit[..12], target.display());
     if record.dirty {
         eprintln!("warning: {name}'s paths have uncommitted or untracked changes; check will report artifact-dirty");
     }
-    Ok(exit::PASS)
+    Ok(Verdict::Pass)
 }

@@ -95,56 +95,44 @@ const MAX_KEY_IN_MESSAGE: usize = 40;
 
 /// Parses a `.env` file. Never panics; see the module documentation.
 pub fn parse(input: &[u8]) -> Parsed {
-    let start = if input.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+    let mut entries = Vec::new();
+    let errors = parse_with(input, |e| entries.push(e));
+    Parsed { entries, errors }
+}
+
+/// Parses a `.env` file, handing each entry to `on_entry` as it is read instead of keeping
+/// them all: a 60 MB file of repeated lines costs the memory of the variables it sets, not
+/// of its lines. Returns the syntax errors (at most [`MAX_ERRORS`] plus a summary).
+pub fn parse_with(input: &[u8], mut on_entry: impl FnMut(Entry)) -> Vec<SyntaxError> {
+    let start = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let (text, invalid) = replace_invalid_utf8(input);
     let mut parser = Parser::new(&text, start);
     let mut cursor = PosCursor::new(text.as_bytes(), start);
     let mut invalid_idx = 0;
-    let mut entries = Vec::new();
     // Only the errors that will be shown are kept; the rest are counted.
     let mut errors: Vec<(Span, Pos, ErrorKind, Span)> = Vec::new();
     let mut total_errors = 0usize;
-    let mut record =
-        |errors: &mut Vec<_>, cursor: &mut PosCursor, span: Span, mut kind: ErrorKind, statement: Span| {
-            total_errors += 1;
-            if errors.len() <= MAX_ERRORS {
-                // The cursor only walks forward: the opening quote comes first.
-                if let ErrorKind::TextAfterQuote {
-                    opened, opened_pos, ..
-                } = &mut kind
-                {
-                    *opened_pos = cursor.pos(*opened);
-                }
-                let pos = cursor.pos(span.start);
-                errors.push((span, pos, kind, statement));
+    let mut record = |errors: &mut Vec<_>, cursor: &mut PosCursor, span: Span, mut kind: ErrorKind, statement: Span| {
+        total_errors += 1;
+        if errors.len() <= MAX_ERRORS {
+            // The cursor only walks forward: the opening quote comes first.
+            if let ErrorKind::TextAfterQuote { opened, opened_pos, .. } = &mut kind {
+                *opened_pos = cursor.pos(*opened);
             }
-        };
+            let pos = cursor.pos(span.start);
+            errors.push((span, pos, kind, statement));
+        }
+    };
 
     while let Some((region, outcome)) = parser.next_binding() {
         // Python cannot decode such a file at all; the closest useful thing
         // is to drop only the bindings that touch a bad byte.
-        while invalid
-            .get(invalid_idx)
-            .is_some_and(|s| s.end <= region.start)
-        {
+        while invalid.get(invalid_idx).is_some_and(|s| s.end <= region.start) {
             invalid_idx += 1;
         }
         if let Some(&bad) = invalid.get(invalid_idx).filter(|s| s.start < region.end) {
             let byte = input.get(bad.start).copied().unwrap_or(0);
-            record(
-                &mut errors,
-                &mut cursor,
-                bad,
-                ErrorKind::InvalidUtf8 {
-                    byte,
-                    offset: bad.start,
-                },
-                region,
-            );
+            record(&mut errors, &mut cursor, bad, ErrorKind::InvalidUtf8 { byte, offset: bad.start }, region);
             continue;
         }
         match outcome {
@@ -155,14 +143,7 @@ pub fn parse(input: &[u8]) -> Parsed {
                     Some((value, span)) => (Some(value), Some(span), Some(cursor.pos(span.start))),
                     None => (None, None, None),
                 };
-                entries.push(Entry {
-                    key: raw.key,
-                    value,
-                    key_span: raw.key_span,
-                    key_pos,
-                    value_span,
-                    value_pos,
-                });
+                on_entry(Entry { key: raw.key, value, key_span: raw.key_span, key_pos, value_span, value_pos });
             }
             Outcome::Error(span, kind) => record(&mut errors, &mut cursor, span, kind, region),
         }
@@ -172,25 +153,13 @@ pub fn parse(input: &[u8]) -> Parsed {
     for (i, (span, pos, kind, statement)) in errors.into_iter().enumerate() {
         if i == MAX_ERRORS {
             let more = total_errors - MAX_ERRORS;
-            let message = if more == 1 {
-                "1 more line could not be parsed".to_string()
-            } else {
-                format!("{more} more lines could not be parsed")
-            };
+            let message = if more == 1 { "1 more line could not be parsed".to_string() } else { format!("{more} more lines could not be parsed") };
             out.push(SyntaxError { message, span, pos, statement });
             break;
         }
-        out.push(SyntaxError {
-            message: kind.message(pos),
-            span,
-            pos,
-            statement,
-        });
+        out.push(SyntaxError { message: kind.message(pos), span, pos, statement });
     }
-    Parsed {
-        entries,
-        errors: out,
-    }
+    out
 }
 
 /// Replaces every byte of an invalid UTF-8 sequence by `?`, one for one, so
@@ -207,10 +176,7 @@ fn replace_invalid_utf8(input: &[u8]) -> (Cow<'_, str>, Vec<Span>) {
         let bad = chunk.invalid();
         if !bad.is_empty() {
             let start = text.len();
-            invalid.push(Span {
-                start,
-                end: start + bad.len(),
-            });
+            invalid.push(Span { start, end: start + bad.len() });
             text.extend(std::iter::repeat_n('?', bad.len()));
         }
     }
@@ -302,40 +268,25 @@ enum ErrorKind {
 impl ErrorKind {
     fn message(&self, pos: Pos) -> String {
         match self {
-            ErrorKind::InvalidUtf8 { byte, offset } => format!(
-                "invalid UTF-8 (byte 0x{byte:02X} at offset {offset}); the statement containing it is skipped"
-            ),
+            ErrorKind::InvalidUtf8 { byte, offset } => format!("invalid UTF-8 (byte 0x{byte:02X} at offset {offset}); the statement containing it is skipped"),
             ErrorKind::MissingKey => "a line cannot start with '='; the key is missing".to_string(),
             ErrorKind::MissingKeyAfterExport => "expected a key after `export`".to_string(),
             ErrorKind::EmptyQuotedKey => "a quoted key cannot be empty".to_string(),
-            ErrorKind::UnterminatedKey => format!(
-                "unterminated single-quoted key (opened at line {}, column {})",
-                pos.line, pos.column
-            ),
+            ErrorKind::UnterminatedKey => format!("unterminated single-quoted key (opened at line {}, column {})", pos.line, pos.column),
             ErrorKind::ExpectedEquals { key } => {
                 format!("expected '=' after key `{}`", display_key(key))
             }
-            ErrorKind::UnterminatedValue { quote } => format!(
-                "unterminated {} value (opened at line {}, column {})",
-                quote.name(),
-                pos.line,
-                pos.column
-            ),
+            ErrorKind::UnterminatedValue { quote } => format!("unterminated {} value (opened at line {}, column {})", quote.name(), pos.line, pos.column),
             // A quote left open pairs with the next quote of its kind, however
             // many lines later, so say where the value began.
-            ErrorKind::TextAfterQuote {
-                key, opened_pos, ..
-            } if opened_pos.line != pos.line => format!(
+            ErrorKind::TextAfterQuote { key, opened_pos, .. } if opened_pos.line != pos.line => format!(
                 "unexpected text after the closing quote of the value of `{}`; that value was opened at \
                  line {}, column {} (is a closing quote missing there?)",
                 display_key(key),
                 opened_pos.line,
                 opened_pos.column
             ),
-            ErrorKind::TextAfterQuote { key, .. } => format!(
-                "unexpected text after the closing quote of the value of `{}`",
-                display_key(key)
-            ),
+            ErrorKind::TextAfterQuote { key, .. } => format!("unexpected text after the closing quote of the value of `{}`", display_key(key)),
         }
     }
 }
@@ -398,12 +349,7 @@ enum KeyResult {
 
 impl<'a> Parser<'a> {
     fn new(s: &'a str, start: usize) -> Self {
-        Parser {
-            s,
-            pos: start,
-            value_unclosed_from: [None, None],
-            no_single_quote_from: None,
-        }
+        Parser { s, pos: start, value_unclosed_from: [None, None], no_single_quote_from: None }
     }
 
     fn peek_at(&self, i: usize) -> Option<char> {
@@ -441,14 +387,8 @@ impl<'a> Parser<'a> {
     /// The visible part of the rest of the line from `i`, for error spans.
     fn rest_of_line_span(&self, i: usize) -> Span {
         let end = self.line_end(i);
-        let trimmed = self
-            .s
-            .get(i..end)
-            .map_or(0, |t| t.trim_end_matches(is_py_space).len());
-        Span {
-            start: i,
-            end: i + trimmed,
-        }
+        let trimmed = self.s.get(i..end).map_or(0, |t| t.trim_end_matches(is_py_space).len());
+        Span { start: i, end: i + trimmed }
     }
 
     /// Returns the binding's region (from where python-dotenv sets its mark to
@@ -461,13 +401,7 @@ impl<'a> Parser<'a> {
             if self.pos == mark {
                 return None;
             }
-            return Some((
-                Span {
-                    start: mark,
-                    end: self.pos,
-                },
-                Outcome::Nothing,
-            ));
+            return Some((Span { start: mark, end: self.pos }, Outcome::Nothing));
         }
         let outcome = match self.binding() {
             Ok(outcome) => outcome,
@@ -479,24 +413,14 @@ impl<'a> Parser<'a> {
                 Outcome::Error(span, kind)
             }
         };
-        Some((
-            Span {
-                start: mark,
-                end: self.pos,
-            },
-            outcome,
-        ))
+        Some((Span { start: mark, end: self.pos }, outcome))
     }
 
     fn binding(&mut self) -> Result<Outcome, (Span, ErrorKind)> {
         // `_export`: `(?:export[^\S\r\n]+)?`
         let export_start = self.pos;
         let mut exported = false;
-        if self
-            .s
-            .get(self.pos..)
-            .is_some_and(|r| r.starts_with("export"))
-        {
+        if self.s.get(self.pos..).is_some_and(|r| r.starts_with("export")) {
             let after = self.skip_while(self.pos + 6, is_inline_space);
             if after > self.pos + 6 {
                 self.pos = after;
@@ -517,13 +441,7 @@ impl<'a> Parser<'a> {
             // python-dotenv 1.2.4: `KEY= # comment` is an empty value, while
             // `KEY=#text` keeps the `#` as part of the value.
             if self.pos > after_eq && self.peek() == Some('#') {
-                value = Some((
-                    String::new(),
-                    Span {
-                        start: self.pos,
-                        end: self.pos,
-                    },
-                ));
+                value = Some((String::new(), Span { start: self.pos, end: self.pos }));
             } else {
                 value = Some(self.value()?);
             }
@@ -541,11 +459,9 @@ impl<'a> Parser<'a> {
         if brk == 0 && ws_end < self.s.len() {
             let span = self.rest_of_line_span(ws_end);
             let kind = match (key, &value) {
-                (KeyResult::Key(key, _), Some((_, value_span))) => ErrorKind::TextAfterQuote {
-                    key,
-                    opened: value_span.start,
-                    opened_pos: Pos { line: 0, column: 0 },
-                },
+                (KeyResult::Key(key, _), Some((_, value_span))) => {
+                    ErrorKind::TextAfterQuote { key, opened: value_span.start, opened_pos: Pos { line: 0, column: 0 } }
+                }
                 (KeyResult::Key(key, _), None) => ErrorKind::ExpectedEquals { key },
                 // A comment line always reaches the end of the line.
                 (KeyResult::Comment, _) => ErrorKind::ExpectedEquals { key: String::new() },
@@ -556,11 +472,7 @@ impl<'a> Parser<'a> {
 
         Ok(match key {
             KeyResult::Comment => Outcome::Nothing,
-            KeyResult::Key(key, key_span) => Outcome::Entry(RawEntry {
-                key,
-                key_span,
-                value,
-            }),
+            KeyResult::Key(key, key_span) => Outcome::Entry(RawEntry { key, key_span, value }),
         })
     }
 
@@ -572,21 +484,11 @@ impl<'a> Parser<'a> {
                 // `_single_quoted_key`: `'([^']+)'` (may span lines)
                 let open_end = start + 1;
                 if self.peek_at(open_end) == Some('\'') {
-                    return Err((
-                        Span {
-                            start,
-                            end: open_end + 1,
-                        },
-                        ErrorKind::EmptyQuotedKey,
-                    ));
+                    return Err((Span { start, end: open_end + 1 }, ErrorKind::EmptyQuotedKey));
                 }
                 let close = match self.no_single_quote_from {
                     Some(from) if from <= open_end => None,
-                    _ => self
-                        .s
-                        .get(open_end..)
-                        .and_then(|r| r.find('\''))
-                        .map(|i| open_end + i),
+                    _ => self.s.get(open_end..).and_then(|r| r.find('\'')).map(|i| open_end + i),
                 };
                 let Some(close) = close else {
                     self.no_single_quote_from = Some(open_end);
@@ -594,13 +496,7 @@ impl<'a> Parser<'a> {
                 };
                 let key = translate_newlines(self.s.get(open_end..close).unwrap_or(""));
                 self.pos = close + 1;
-                Ok(KeyResult::Key(
-                    key,
-                    Span {
-                        start,
-                        end: self.pos,
-                    },
-                ))
+                Ok(KeyResult::Key(key, Span { start, end: self.pos }))
             }
             _ => {
                 // `_unquoted_key`: `([^=\#\s]+)`
@@ -608,13 +504,7 @@ impl<'a> Parser<'a> {
                 if end == start {
                     return Err(if exported {
                         let export_end = export_start + "export".len();
-                        (
-                            Span {
-                                start: export_start,
-                                end: export_end,
-                            },
-                            ErrorKind::MissingKeyAfterExport,
-                        )
+                        (Span { start: export_start, end: export_end }, ErrorKind::MissingKeyAfterExport)
                     } else {
                         (self.rest_of_line_span(start), ErrorKind::MissingKey)
                     });
@@ -638,20 +528,11 @@ impl<'a> Parser<'a> {
             Some(_) => return Ok(self.unquoted_value()),
         };
         let Some(close) = self.scan_quoted_value(quote, start + 1) else {
-            return Err((
-                self.rest_of_line_span(start),
-                ErrorKind::UnterminatedValue { quote },
-            ));
+            return Err((self.rest_of_line_span(start), ErrorKind::UnterminatedValue { quote }));
         };
         let raw = self.s.get(start + 1..close).unwrap_or("");
         self.pos = close + 1;
-        Ok((
-            decode_escapes(raw, quote),
-            Span {
-                start,
-                end: self.pos,
-            },
-        ))
+        Ok((decode_escapes(raw, quote), Span { start, end: self.pos }))
     }
 
     /// Finds the closing quote for `'((?:\\.|[^'\\])*)'` / `"((?:\\.|[^"\\])*)"`
@@ -721,13 +602,7 @@ impl<'a> Parser<'a> {
         }
         let kept = part.get(..cut).unwrap_or("").trim_end_matches(is_py_space);
         self.pos = end;
-        (
-            kept.to_string(),
-            Span {
-                start,
-                end: start + kept.len(),
-            },
-        )
+        (kept.to_string(), Span { start, end: start + kept.len() })
     }
 }
 
@@ -805,13 +680,7 @@ struct PosCursor<'a> {
 
 impl<'a> PosCursor<'a> {
     fn new(b: &'a [u8], origin: usize) -> Self {
-        PosCursor {
-            b,
-            origin,
-            off: origin,
-            line: 1,
-            column: 1,
-        }
+        PosCursor { b, origin, off: origin, line: 1, column: 1 }
     }
 
     fn pos(&mut self, target: usize) -> Pos {
@@ -837,10 +706,7 @@ impl<'a> PosCursor<'a> {
             }
             self.off += 1;
         }
-        Pos {
-            line: self.line,
-            column: self.column,
-        }
+        Pos { line: self.line, column: self.column }
     }
 }
 
@@ -850,10 +716,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn entry<'a>(p: &'a Parsed, key: &str) -> &'a Entry {
-        p.entries
-            .iter()
-            .find(|e| e.key == key)
-            .unwrap_or_else(|| panic!("no entry {key} in {p:?}"))
+        p.entries.iter().find(|e| e.key == key).unwrap_or_else(|| panic!("no entry {key} in {p:?}"))
     }
 
     fn keys(p: &Parsed) -> Vec<&str> {
@@ -871,23 +734,14 @@ mod tests {
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         let a = entry(&p, "A");
         assert_eq!((a.key_pos, a.value_pos), (pos(1, 1), Some(pos(1, 3))));
-        assert_eq!(
-            (a.key_span, a.value_span),
-            (Span { start: 0, end: 1 }, Some(Span { start: 2, end: 3 }))
-        );
+        assert_eq!((a.key_span, a.value_span), (Span { start: 0, end: 1 }, Some(Span { start: 2, end: 3 })));
         let b = entry(&p, "B");
         assert_eq!((b.key_pos, b.value_pos), (pos(2, 3), Some(pos(2, 7))));
-        assert_eq!(
-            &input[b.value_span.unwrap().start..b.value_span.unwrap().end],
-            b"\"x\""
-        );
+        assert_eq!(&input[b.value_span.unwrap().start..b.value_span.unwrap().end], b"\"x\"");
         let c = entry(&p, "C");
         assert_eq!((c.key_pos, c.value_pos), (pos(3, 9), Some(pos(3, 11))));
         let d = entry(&p, "D");
-        assert_eq!(
-            (d.key_pos, d.value.as_deref(), d.value_span, d.value_pos),
-            (pos(4, 1), None, None, None)
-        );
+        assert_eq!((d.key_pos, d.value.as_deref(), d.value_span, d.value_pos), (pos(4, 1), None, None, None));
     }
 
     #[test]
@@ -903,13 +757,7 @@ mod tests {
         assert_eq!(entry(&p, "C").value.as_deref(), Some("x\ny"));
         assert_eq!(entry(&p, "C").value_pos, Some(pos(5, 3)));
         assert_eq!(entry(&p, "D").key_pos, pos(7, 1));
-        assert_eq!(
-            entry(&p, "D").key_span,
-            Span {
-                start: input.len() - 3,
-                end: input.len() - 2
-            }
-        );
+        assert_eq!(entry(&p, "D").key_span, Span { start: input.len() - 3, end: input.len() - 2 });
     }
 
     #[test]
@@ -941,48 +789,28 @@ mod tests {
         let p = parse(b"A=1\nB = \"open\nC=3\nD='open too\nE=5\n");
         assert_eq!(keys(&p), ["A", "C", "E"]);
         assert_eq!(p.errors.len(), 2);
-        assert_eq!(
-            p.errors[0].message,
-            "unterminated double-quoted value (opened at line 2, column 5)"
-        );
+        assert_eq!(p.errors[0].message, "unterminated double-quoted value (opened at line 2, column 5)");
         assert_eq!(p.errors[0].pos, pos(2, 5));
         assert_eq!(p.errors[0].span, Span { start: 8, end: 13 });
-        assert_eq!(
-            p.errors[1].message,
-            "unterminated single-quoted value (opened at line 4, column 3)"
-        );
+        assert_eq!(p.errors[1].message, "unterminated single-quoted value (opened at line 4, column 3)");
         assert_eq!(p.errors[1].pos, pos(4, 3));
     }
 
     #[test]
     fn garbage_lines_are_reported_and_skipped() {
-        let p =
-            parse(b"A=1\nnot valid\n=nokey\n'K'x=1\nB=\"q\" tail\nexport \nC=3\n''=4\n'open=5\n");
+        let p = parse(b"A=1\nnot valid\n=nokey\n'K'x=1\nB=\"q\" tail\nexport \nC=3\n''=4\n'open=5\n");
         assert_eq!(keys(&p), ["A", "C"]);
-        let got: Vec<(&str, Pos)> = p
-            .errors
-            .iter()
-            .map(|e| (e.message.as_str(), e.pos))
-            .collect();
+        let got: Vec<(&str, Pos)> = p.errors.iter().map(|e| (e.message.as_str(), e.pos)).collect();
         assert_eq!(
             got,
             [
                 ("expected '=' after key `not`", pos(2, 5)),
-                (
-                    "a line cannot start with '='; the key is missing",
-                    pos(3, 1)
-                ),
+                ("a line cannot start with '='; the key is missing", pos(3, 1)),
                 ("expected '=' after key `K`", pos(4, 4)),
-                (
-                    "unexpected text after the closing quote of the value of `B`",
-                    pos(5, 7)
-                ),
+                ("unexpected text after the closing quote of the value of `B`", pos(5, 7)),
                 ("expected a key after `export`", pos(6, 1)),
                 ("a quoted key cannot be empty", pos(8, 1)),
-                (
-                    "unterminated single-quoted key (opened at line 9, column 1)",
-                    pos(9, 1)
-                ),
+                ("unterminated single-quoted key (opened at line 9, column 1)", pos(9, 1)),
             ]
         );
         assert_eq!(p.errors[0].span, Span { start: 8, end: 13 });
@@ -1009,10 +837,7 @@ mod tests {
         let p = parse(input);
         assert_eq!(keys(&p), ["A", "D"]);
         assert_eq!(p.errors.len(), 3, "{:?}", p.errors);
-        assert_eq!(
-            p.errors[0].message,
-            "invalid UTF-8 (byte 0xE9 at offset 9); the statement containing it is skipped"
-        );
+        assert_eq!(p.errors[0].message, "invalid UTF-8 (byte 0xE9 at offset 9); the statement containing it is skipped");
         assert_eq!(p.errors[0].span, Span { start: 9, end: 10 });
         assert_eq!(p.errors[0].pos, pos(2, 6));
         assert_eq!(p.errors[1].pos, pos(4, 1));
@@ -1039,15 +864,7 @@ mod tests {
 
     #[test]
     fn messages_never_contain_the_value() {
-        for input in [
-            "K=\"hunter2\n",
-            "K='hunter2\n",
-            "K=\"a\"hunter2\n",
-            "K='a' hunter2\n",
-            "=hunter2\n",
-            "K hunter2\n",
-            "K=hunter2\u{ff}\n",
-        ] {
+        for input in ["K=\"hunter2\n", "K='hunter2\n", "K=\"a\"hunter2\n", "K='a' hunter2\n", "=hunter2\n", "K hunter2\n", "K=hunter2\u{ff}\n"] {
             let bytes = input.replace('\u{ff}', "").into_bytes();
             let mut bytes = bytes;
             if input.contains('\u{ff}') {
@@ -1073,11 +890,7 @@ mod tests {
     #[test]
     fn python_dotenv_semantics_spot_checks() {
         let p = parse(b"export\nexport FOO=1\nK#x=1\nE= # c\nH=#x\nQ=\"a\\nb\\x41\\\\\"\nS='a\\'b\\n'\nN=\x00\x0b\n");
-        let got: Vec<(&str, Option<&str>)> = p
-            .entries
-            .iter()
-            .map(|e| (e.key.as_str(), e.value.as_deref()))
-            .collect();
+        let got: Vec<(&str, Option<&str>)> = p.entries.iter().map(|e| (e.key.as_str(), e.value.as_deref())).collect();
         assert_eq!(
             got,
             [
@@ -1112,11 +925,7 @@ mod tests {
             assert!(p.errors.len() <= MAX_ERRORS + 1);
         }
         // Generous: a quadratic pass over these would take hours.
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(30),
-            "{:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
     }
 
     /// Line/column the slow, obvious way, for checking the cursor.
@@ -1141,29 +950,14 @@ mod tests {
     fn check_invariants(input: &[u8]) {
         let p = parse(input);
         let (text, _) = replace_invalid_utf8(input);
-        let origin = if input.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
-        };
-        let span_ok = |s: Span| {
-            s.start <= s.end
-                && s.end <= input.len()
-                && text.is_char_boundary(s.start)
-                && text.is_char_boundary(s.end)
-        };
+        let origin = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let span_ok = |s: Span| s.start <= s.end && s.end <= input.len() && text.is_char_boundary(s.start) && text.is_char_boundary(s.end);
         let mut last_key_end = 0;
         for e in &p.entries {
             assert!(span_ok(e.key_span), "{e:?}");
-            assert!(
-                e.key_span.start >= last_key_end && e.key_span.end > e.key_span.start,
-                "{e:?}"
-            );
+            assert!(e.key_span.start >= last_key_end && e.key_span.end > e.key_span.start, "{e:?}");
             last_key_end = e.key_span.end;
-            assert_eq!(
-                e.key_pos,
-                naive_pos(text.as_bytes(), origin, e.key_span.start)
-            );
+            assert_eq!(e.key_pos, naive_pos(text.as_bytes(), origin, e.key_span.start));
             assert_eq!(e.value.is_some(), e.value_span.is_some());
             assert_eq!(e.value.is_some(), e.value_pos.is_some());
             if let (Some(vs), Some(vp)) = (e.value_span, e.value_pos) {
@@ -1187,8 +981,8 @@ mod tests {
 
     fn dotenvish() -> impl Strategy<Value = Vec<u8>> {
         let pieces = prop::sample::select(vec![
-            "\"", "'", "\\", "#", "=", " ", "\t", "\r", "\n", "\r\n", "A", "_", "x", "$", "é",
-            "\u{a0}", "\u{2028}", "\u{1c}", "\0", "export ", "${V}", "\u{feff}", "\u{ff}",
+            "\"", "'", "\\", "#", "=", " ", "\t", "\r", "\n", "\r\n", "A", "_", "x", "$", "é", "\u{a0}", "\u{2028}", "\u{1c}", "\0", "export ", "${V}",
+            "\u{feff}", "\u{ff}",
         ]);
         prop::collection::vec(pieces, 0..80).prop_map(|v| {
             // "\u{ff}" stands for a lone invalid byte.

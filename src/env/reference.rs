@@ -63,11 +63,7 @@ pub fn parse(value: &str) -> Result<Vec<Part>, Malformed> {
         };
         if !crate::aws_ids::is_parameter_name(name) {
             return Err(Malformed {
-                message: if name.is_empty() {
-                    "the reference names no parameter".to_string()
-                } else {
-                    format!("`{name}` is not a valid SSM parameter name")
-                },
+                message: if name.is_empty() { "the reference names no parameter".to_string() } else { format!("`{name}` is not a valid SSM parameter name") },
                 offset: start,
             });
         }

@@ -49,12 +49,7 @@ pub fn annotations(report: &Report) -> String {
 pub fn render(report: &Report) -> String {
     let mut out = annotations(report);
     let verdict = report.verdict();
-    let line = format!(
-        "preflight: {} is {}; fingerprint {}",
-        report.environment,
-        verdict.as_str(),
-        report.fingerprint
-    );
+    let line = format!("preflight: {} is {}; fingerprint {}", report.environment, verdict.as_str(), report.fingerprint);
     match verdict {
         Verdict::Pass => out.push_str(&format!("::notice title=preflight::{}\n", data(&line))),
         _ => out.push_str(&format!("{line}\n")),

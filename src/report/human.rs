@@ -2,16 +2,40 @@
 //! the value underlined (masked when secret), then what could not be verified and a verdict.
 
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use super::{Finding, Report, Verdict};
 use crate::rules::Severity;
 
 struct FindingDiag<'a> {
     finding: &'a Finding,
-    source: Option<NamedSource<Arc<str>>>,
+    /// The lines around the finding, and its span within them.
+    source: Option<(Window, (usize, usize))>,
+}
+
+/// The few lines of a source a snippet shows, with the number of the first: miette reads only
+/// this, so rendering a finding costs the size of its snippet, not of the file (reading the
+/// whole text made the report quadratic in the number of findings).
+struct Window {
+    name: String,
+    text: String,
+    /// 0-based number of the window's first line in the file.
+    first_line: usize,
+}
+
+impl SourceCode for Window {
+    fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
 }
 
 impl fmt::Debug for FindingDiag<'_> {
@@ -49,34 +73,59 @@ impl Diagnostic for FindingDiag<'_> {
         if h.is_empty() { None } else { Some(Box::new(h)) }
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn SourceCode)
+        self.source.as_ref().map(|(w, _)| w as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.source.as_ref()?;
-        let (start, end) = self.finding.location.as_ref()?.span?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(None, start..end.max(start)))))
+        let (_, (start, end)) = self.source.as_ref()?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(None, *start..(*end).max(*start)))))
     }
 }
 
-/// A snippet is shown only when it stays readable: the lines it spans, with one line of context
-/// on each side, are at most 4 KiB together and 400 bytes each. A 200 kB minified line or an
-/// unterminated quote that runs to the end of a large file gets `at path:line:column` instead.
-fn snippet_fits(text: &str, (start, end): (usize, usize)) -> bool {
+/// The window a snippet shows: the lines the span covers, with one line of context on each
+/// side, when that stays readable (at most 4 KiB together and 400 bytes a line). A 200 kB
+/// minified line or an unterminated quote that runs to the end of a large file gets
+/// `at path:line:column` instead. Costs the size of the window, never of the file.
+fn window(name: &str, text: &str, (start, end): (usize, usize), line: u32) -> Option<(Window, (usize, usize))> {
     const MAX_LINE: usize = 400;
     const MAX_TOTAL: usize = 4096;
-    let (start, end) = (start.min(text.len()), end.min(text.len()));
+    let (start, end) = (start.min(text.len()), end.min(text.len()).max(start.min(text.len())));
     let bytes = text.as_bytes();
-    let line_start = |i: usize| bytes[..i].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let line_end = |i: usize| bytes[i..].iter().position(|&b| b == b'\n').map_or(text.len(), |p| i + p);
-    let mut from = line_start(start);
+    // Searches are bounded: a line longer than MAX_LINE is unreadable anyway.
+    let back = |i: usize| -> Option<usize> {
+        let lo = i.saturating_sub(MAX_LINE + 1);
+        match bytes[lo..i].iter().rposition(|&b| b == b'\n') {
+            Some(p) => Some(lo + p + 1),
+            None if lo == 0 => Some(0),
+            None => None,
+        }
+    };
+    let fwd = |i: usize| -> Option<usize> {
+        let hi = (i + MAX_LINE + 1).min(bytes.len());
+        match bytes[i..hi].iter().position(|&b| b == b'\n') {
+            Some(p) => Some(i + p),
+            None if hi == bytes.len() => Some(bytes.len()),
+            None => None,
+        }
+    };
+    if end - start > MAX_TOTAL {
+        return None;
+    }
+    let line_start = back(start)?;
+    let mut from = line_start;
+    let mut first_line = (line as usize).saturating_sub(1);
     if from > 0 {
-        from = line_start(from - 1);
+        from = back(from - 1)?;
+        first_line = first_line.saturating_sub(1);
     }
-    let mut to = line_end(end.max(start));
+    let mut to = fwd(end)?;
     if to < text.len() {
-        to = line_end(to + 1);
+        to = fwd(to + 1)?;
     }
-    to - from <= MAX_TOTAL && text.as_bytes()[from..to].split(|&b| b == b'\n').all(|l| l.len() <= MAX_LINE)
+    if to - from > MAX_TOTAL || text.as_bytes()[from..to].split(|&b| b == b'\n').any(|l| l.len() > MAX_LINE) {
+        return None;
+    }
+    let slice = text.get(from..to)?;
+    Some((Window { name: name.to_string(), text: slice.to_string(), first_line }, (start - from, end - from)))
 }
 
 pub fn render(report: &Report, color: bool) -> String {
@@ -84,22 +133,19 @@ pub fn render(report: &Report, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_width(120).with_wrap_lines(false).with_links(false);
     let mut out = String::new();
     for f in &report.findings {
-        let source = f.location.as_ref().filter(|l| l.span.is_some()).and_then(|l| {
-            report
-                .sources
-                .iter()
-                .find(|s| s.path == l.path)
-                .filter(|s| l.span.is_some_and(|span| snippet_fits(&s.text, span)))
-                .map(|s| NamedSource::new(&s.path, s.text.clone()))
+        let source = f.location.as_ref().and_then(|l| {
+            let span = l.span?;
+            let s = report.sources.iter().find(|s| s.path == l.path)?;
+            window(&s.path, &s.text, span, l.line)
         });
         let diag = FindingDiag { finding: f, source };
         if handler.render_report(&mut out, &diag).is_err() {
             out.push_str(&format!("{}[{}]: {diag}\n", f.severity.as_str(), f.rule.id));
         }
-        if let Some(l) = &f.location {
-            if diag.source.is_none() {
-                out.push_str(&format!("  at {}:{}:{}\n", l.path, l.line, l.column));
-            }
+        if let Some(l) = &f.location
+            && diag.source.is_none()
+        {
+            out.push_str(&format!("  at {}:{}:{}\n", l.path, l.line, l.column));
         }
         out.push('\n');
     }
@@ -131,8 +177,9 @@ pub fn render(report: &Report, color: bool) -> String {
         word.to_string()
     };
     out.push_str(&format!(
-        "preflight: {} is {word}: {errors} error{}, {warnings} warning{}, {} unverified; {} variable{} checked\n",
+        "preflight: {}{} is {word}: {errors} error{}, {warnings} warning{}, {} unverified; {} variable{} checked\n",
         report.environment,
+        report.account.as_ref().map(|a| format!(" (AWS account {a})")).unwrap_or_default(),
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" },
         report.unverified.len(),

@@ -6,11 +6,20 @@ use serde::Serialize;
 use super::{Checked, Location, Report, Unverified};
 
 #[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+    commit: &'static str,
+}
+
+#[derive(Serialize)]
 struct JsonReport<'a> {
     preflight: u32,
+    tool: Tool,
     environment: &'a str,
     verdict: &'static str,
     fingerprint: &'a str,
+    account: Option<&'a str>,
     findings: Vec<JsonFinding<'a>>,
     unverified: &'a [Unverified],
     checked: &'a Checked,
@@ -30,9 +39,11 @@ struct JsonFinding<'a> {
 pub fn render(report: &Report) -> String {
     let out = JsonReport {
         preflight: 1,
+        tool: Tool { name: "preflight", version: env!("CARGO_PKG_VERSION"), commit: env!("PREFLIGHT_GIT_COMMIT") },
         environment: &report.environment,
         verdict: report.verdict().as_str(),
         fingerprint: &report.fingerprint,
+        account: report.account.as_deref(),
         findings: report
             .findings
             .iter()

@@ -51,11 +51,8 @@ pub fn render(report: &Report) -> String {
             Severity::Warning => case.warnings.push(text),
         }
     }
-    let skipped: Vec<String> = report
-        .unverified
-        .iter()
-        .map(|u| format!("{}{}: {}", u.check, u.region.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(), u.reason))
-        .collect();
+    let skipped: Vec<String> =
+        report.unverified.iter().map(|u| format!("{}{}: {}", u.check, u.region.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(), u.reason)).collect();
 
     let total: usize = suites.values().map(BTreeMap::len).sum::<usize>() + skipped.len();
     let failures: usize = suites.values().flat_map(|s| s.values()).filter(|c| !c.failures.is_empty()).count();
@@ -68,6 +65,12 @@ pub fn render(report: &Report) -> String {
     for (family, cases) in &suites {
         let f = cases.values().filter(|c| !c.failures.is_empty()).count();
         out.push_str(&format!("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"0\">\n", esc(family), cases.len()));
+        out.push_str(&format!(
+            "    <properties>\n      <property name=\"environment\" value=\"{}\"/>\n      <property name=\"account\" value=\"{}\"/>\n      <property name=\"fingerprint\" value=\"{}\"/>\n    </properties>\n",
+            esc(&report.environment),
+            esc(report.account.as_deref().unwrap_or("")),
+            esc(&report.fingerprint)
+        ));
         for (name, case) in cases {
             out.push_str(&format!("    <testcase classname=\"preflight.{}\" name=\"{}\"", esc(family), esc(name)));
             if case.failures.is_empty() && case.warnings.is_empty() {
@@ -89,7 +92,11 @@ pub fn render(report: &Report) -> String {
     if !skipped.is_empty() {
         out.push_str(&format!("  <testsuite name=\"unverified\" tests=\"{n}\" failures=\"0\" errors=\"0\" skipped=\"{n}\">\n", n = skipped.len()));
         for s in &skipped {
-            out.push_str(&format!("    <testcase classname=\"preflight.unverified\" name=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n", esc(s), esc(s)));
+            out.push_str(&format!(
+                "    <testcase classname=\"preflight.unverified\" name=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                esc(s),
+                esc(s)
+            ));
         }
         out.push_str("  </testsuite>\n");
     }

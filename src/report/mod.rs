@@ -44,15 +44,7 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(rule: &'static Rule, message: impl Into<String>) -> Finding {
-        Finding {
-            rule,
-            severity: rule.severity,
-            key: None,
-            region: None,
-            message: message.into(),
-            help: String::new(),
-            location: None,
-        }
+        Finding { rule, severity: rule.severity, key: None, region: None, message: message.into(), help: String::new(), location: None }
     }
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
@@ -95,6 +87,16 @@ pub struct Checked {
     pub artifacts: usize,
 }
 
+/// The output formats of `check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+    Github,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -112,9 +114,6 @@ impl Verdict {
         }
     }
 }
-
-/// Shortest secret value the backup redaction looks for.
-pub const MIN_REDACT: usize = 6;
 
 /// Everything one `check` found, ready to render.
 #[derive(Debug, Clone)]
@@ -134,6 +133,8 @@ pub struct Report {
     /// How findings about the config file name it (`preflight.toml`, or the `--config` file's
     /// name): formats that want a file for every result point there.
     pub config_file: String,
+    /// The AWS account the live checks ran in (STS GetCallerIdentity); `None` offline.
+    pub account: Option<String>,
 }
 
 impl Report {
@@ -163,8 +164,7 @@ impl Report {
         self.findings.sort_by(|a, b| {
             let la = a.location.as_ref().map(|l| (l.path.clone(), l.line, l.column));
             let lb = b.location.as_ref().map(|l| (l.path.clone(), l.line, l.column));
-            (la.is_none(), la, a.rule.id, &a.key, &a.region, &a.message)
-                .cmp(&(lb.is_none(), lb, b.rule.id, &b.key, &b.region, &b.message))
+            (la.is_none(), la, a.rule.id, &a.key, &a.region, &a.message).cmp(&(lb.is_none(), lb, b.rule.id, &b.key, &b.region, &b.message))
         });
         // Only true repeats go: the same finding at the same place (two bad lines with the
         // same message are two findings).
@@ -174,33 +174,69 @@ impl Report {
         });
     }
 
-    /// Replaces every occurrence of a secret value in the report's strings. Messages are
-    /// written not to quote secrets; this is the second line of defence. Values shorter than
-    /// [`MIN_REDACT`] are left to the first: replacing "short" everywhere would turn
-    /// "shorter" into "********er" and show where the secret's characters are.
-    pub fn redact(&mut self, secrets: &[String]) {
-        let secrets: Vec<&String> = secrets.iter().filter(|s| s.chars().count() >= MIN_REDACT).collect();
-        if secrets.is_empty() {
-            return;
-        }
-        let scrub = |s: &mut String| {
-            for secret in &secrets {
-                if s.contains(secret.as_str()) {
-                    *s = s.replace(secret.as_str(), "********");
-                }
-            }
-        };
+    /// Masks every secret value, in every form (escaped, on another line of a source, a URL's
+    /// password), in every string of the report and in the source texts snippets show.
+    /// Messages are built not to quote secrets (`secrets::SecretSet::show`, keyword-only
+    /// validation messages); this makes the rest of the report agree with them.
+    pub fn redact(&mut self, redactor: &crate::secrets::Redactor) {
         for f in &mut self.findings {
-            scrub(&mut f.message);
-            scrub(&mut f.help);
+            redactor.scrub(&mut f.message);
+            redactor.scrub(&mut f.help);
         }
         for u in &mut self.unverified {
-            scrub(&mut u.reason);
-            scrub(&mut u.check);
+            redactor.scrub(&mut u.reason);
+            redactor.scrub(&mut u.check);
         }
         for n in &mut self.notes {
-            scrub(n);
+            redactor.scrub(n);
         }
+        for s in &mut self.sources {
+            s.text = std::sync::Arc::from(redactor.in_place(&s.text));
+        }
+    }
+}
+
+impl Report {
+    /// Keeps at most `max` findings of one rule per file (in sorted order), then one finding
+    /// saying how many more: a file of a million bad lines gives a readable report, in time
+    /// and memory linear in the findings kept. (A single extra finding is kept as it is.)
+    pub fn cap(&mut self, max: usize) {
+        type Key = (&'static str, Option<String>);
+        let mut counts: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+        let mut extra: std::collections::BTreeMap<Key, Vec<Finding>> = std::collections::BTreeMap::new();
+        let mut kept = Vec::with_capacity(self.findings.len().min(4096));
+        for f in self.findings.drain(..) {
+            let key: Key = (f.rule.id, f.location.as_ref().map(|l| l.path.clone()));
+            let n = counts.entry(key.clone()).or_default();
+            *n += 1;
+            if *n <= max {
+                kept.push(f);
+            } else {
+                let list = extra.entry(key).or_default();
+                if list.len() < 2 {
+                    list.push(f);
+                } else {
+                    list.truncate(1);
+                    list.push(f);
+                }
+            }
+        }
+        for ((id, path), list) in extra {
+            let n = counts.get(&(id, path.clone())).copied().unwrap_or(0) - max;
+            let mut list = list.into_iter();
+            let Some(first) = list.next() else { continue };
+            if n == 1 {
+                kept.push(first);
+                continue;
+            }
+            let in_file = path.map(|p| format!(" in {p}")).unwrap_or_default();
+            kept.push(
+                Finding::new(first.rule, format!("and {n} more `{id}` findings{in_file}"))
+                    .help(format!("only the first {max} findings of a rule are listed per file; fix those and run again"))
+                    .at(first.location),
+            );
+        }
+        self.findings = kept;
     }
 }
 

@@ -78,6 +78,8 @@ pub fn render(report: &Report) -> String {
             "tool": {"driver": {
                 "name": "preflight",
                 "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "properties": {"commit": env!("PREFLIGHT_GIT_COMMIT")},
                 "rules": descriptors,
             }},
             "originalUriBaseIds": {"PREFLIGHT_ROOT": {"description": {"text": "the directory holding preflight.toml"}}},
@@ -90,6 +92,7 @@ pub fn render(report: &Report) -> String {
                 "environment": report.environment,
                 "verdict": report.verdict().as_str(),
                 "fingerprint": report.fingerprint,
+                "account": report.account,
             },
         }],
     });
@@ -111,7 +114,6 @@ fn uri_path(path: &str) -> String {
     }
     out
 }
-
 
 #[cfg(test)]
 mod tests {

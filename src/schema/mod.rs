@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 
 use crate::diag::{ToolError, line_col, read_text_file};
 
+mod refs;
+
 const MAX_SCHEMA_BYTES: u64 = 16 << 20;
 
 /// A cloud resource kind named by `x-aws`.
@@ -99,13 +101,17 @@ pub struct Property {
     /// For arrays: the type of each item (from `items.type`).
     pub item_type: Option<ValueType>,
     pub aws: Option<AwsKind>,
+    /// `writeOnly: true` anywhere in the property's schema, behind any construct.
     pub write_only: bool,
+    /// `"writeOnly": false` on the property itself: the name and value-shape secret rules do
+    /// not apply (SPEC section 1), unless `writeOnly: true` stands somewhere else for it.
+    pub not_secret: bool,
     pub parity: Option<Parity>,
 }
 
 impl Property {
     fn plain() -> Property {
-        Property { value_types: vec![ValueType::String], item_type: None, aws: None, write_only: false, parity: None }
+        Property { value_types: vec![ValueType::String], item_type: None, aws: None, write_only: false, not_secret: false, parity: None }
     }
 
     /// The effective parity: explicit, else `resource` for cloud resources, else `differs`.
@@ -138,6 +144,13 @@ pub struct EnvSchema {
     /// `additionalProperties` when it is a schema: for variables matched by neither.
     pub additional: Option<Property>,
     pub required: BTreeSet<String>,
+    /// The schema file and every file its `$ref`s read: inputs an output must never replace.
+    pub files: Vec<std::path::PathBuf>,
+    /// Names marked `writeOnly` in a `properties` of a subschema (anyOf, if/then...) though
+    /// not in the top-level `properties`.
+    secret_elsewhere: BTreeSet<String>,
+    /// `patternProperties` patterns marked `writeOnly` in subschemas.
+    secret_patterns: Vec<regex::Regex>,
 }
 
 impl std::fmt::Debug for EnvSchema {
@@ -147,40 +160,50 @@ impl std::fmt::Debug for EnvSchema {
 }
 
 impl EnvSchema {
-    /// Loads and compiles the schema at `path`; `display_path` is how messages name it.
-    pub fn load(path: &Path, display_path: &str) -> Result<EnvSchema, ToolError> {
+    /// Loads and compiles the schema at `path`; `display_path` is how messages name it. `$ref`s
+    /// to other files resolve relative to it and must stay inside `root` (the repository).
+    pub fn load(path: &Path, display_path: &str, root: &Path) -> Result<EnvSchema, ToolError> {
         let text = read_text_file(path, MAX_SCHEMA_BYTES, "schema")?;
-        Self::parse(&text, display_path)
+        let json = Self::json(&text, display_path)?;
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Self::build(json, display_path, Some(refs::Files::new(&real, root)))
     }
 
+    /// A schema from text, with no file to resolve `$ref`s against (tests, fuzzing).
     pub fn parse(text: &str, display_path: &str) -> Result<EnvSchema, ToolError> {
-        let json: Value = serde_json::from_str(text).map_err(|e| {
+        Self::from_value(Self::json(text, display_path)?, display_path)
+    }
+
+    fn json(text: &str, display_path: &str) -> Result<Value, ToolError> {
+        serde_json::from_str(text).map_err(|e| {
             let offset = offset_of(text, e.line(), e.column());
-            ToolError::new(format!("schema {display_path} is not valid JSON: {e}"))
-                .with_source(display_path, text, offset..offset, "here")
-        })?;
-        Self::from_value(json, display_path)
+            ToolError::new(format!("schema {display_path} is not valid JSON: {e}")).with_source(display_path, text, offset..offset, "here")
+        })
     }
 
     pub fn from_value(json: Value, display_path: &str) -> Result<EnvSchema, ToolError> {
+        Self::build(json, display_path, None)
+    }
+
+    fn build(json: Value, display_path: &str, files: Option<refs::Files>) -> Result<EnvSchema, ToolError> {
         let err = |msg: String| ToolError::new(format!("schema {display_path}: {msg}"));
         let obj = json.as_object().ok_or_else(|| err("the top level must be a JSON object".into()))?;
-        if let Some(t) = obj.get("type") {
-            if t != "object" {
-                return Err(err("the top-level `type` must be \"object\": the environment is an object of variables".into()));
-            }
+        if let Some(t) = obj.get("type")
+            && t != "object"
+        {
+            return Err(err("the top-level `type` must be \"object\": the environment is an object of variables".into()));
         }
         let mut properties = BTreeMap::new();
         if let Some(props) = obj.get("properties") {
             let props = props.as_object().ok_or_else(|| err("`properties` must be an object".into()))?;
             for (name, p) in props {
-                properties.insert(name.clone(), read_property(&json, name, p).map_err(|m| err(m))?);
+                properties.insert(name.clone(), read_property(&json, name, p).map_err(&err)?);
             }
         }
         let mut patterns = Vec::new();
         if let Some(Value::Object(pp)) = obj.get("patternProperties") {
             for (pattern, p) in pp {
-                let prop = read_property(&json, pattern, p).map_err(|m| err(m))?;
+                let prop = read_property(&json, pattern, p).map_err(&err)?;
                 // JSON Schema patterns are ECMA-262; one the regex crate cannot read is still
                 // validated by jsonschema, it only lends no metadata here.
                 if let Ok(re) = regex::Regex::new(pattern) {
@@ -188,8 +211,8 @@ impl EnvSchema {
                 }
             }
         }
-        let additional = match obj.get("additionalProperties") {
-            Some(p @ Value::Object(_)) => Some(read_property(&json, "additionalProperties", p).map_err(|m| err(m))?),
+        let mut additional = match obj.get("additionalProperties") {
+            Some(p @ Value::Object(_)) => Some(read_property(&json, "additionalProperties", p).map_err(&err)?),
             _ => None,
         };
         let mut required = BTreeSet::new();
@@ -200,25 +223,68 @@ impl EnvSchema {
                 required.insert(n.to_string());
             }
         }
-        let validator = jsonschema::options()
-            .should_validate_formats(true)
-            .build(&json)
-            .map_err(|e| err(format!("not a usable JSON Schema: {e}")).with_help("check the keyword the message names against the JSON Schema specification (draft 2020-12 unless `$schema` names another)"))?;
-        Ok(EnvSchema { display_path: display_path.to_string(), json, validator, properties, patterns, additional, required })
+        // writeOnly anywhere a variable's schema can be reached from the root: behind anyOf,
+        // oneOf, not, if/then/else, dependentSchemas, patternProperties, a `$ref` to this or
+        // another file of the repository.
+        let files = files.unwrap_or_default();
+        let deep = refs::secret_scan(&json, &files).map_err(&err)?;
+        for (name, p) in properties.iter_mut() {
+            p.write_only |= deep.names.contains(name) || deep.additional;
+        }
+        for (re, p) in patterns.iter_mut() {
+            p.write_only |= deep.patterns.contains(re.as_str()) || deep.additional;
+        }
+        if let Some(p) = additional.as_mut() {
+            p.write_only |= deep.additional;
+        }
+        let mut options = jsonschema::options().should_validate_formats(true).with_retriever(files.retriever());
+        if let Some(base) = files.base_uri() {
+            options = options.with_base_uri(base);
+        }
+        let validator = options.build(&json).map_err(|e| {
+            err(format!("not a usable JSON Schema: {e}"))
+                .with_help("check the keyword the message names against the JSON Schema specification (draft 2020-12 unless `$schema` names another)")
+        })?;
+        let mut secret_elsewhere = deep.names;
+        secret_elsewhere.retain(|n| !properties.contains_key(n));
+        let files_read = files.read();
+        Ok(EnvSchema {
+            display_path: display_path.to_string(),
+            json,
+            validator,
+            properties,
+            patterns,
+            additional,
+            required,
+            files: files_read,
+            secret_elsewhere,
+            secret_patterns: deep.pattern_regexes,
+        })
     }
 
     /// What the schema says about a variable: its entry in `properties`, else the first
     /// matching `patternProperties` entry, else `additionalProperties` when it is a schema.
     pub fn property(&self, name: &str) -> Option<&Property> {
-        self.properties
-            .get(name)
-            .or_else(|| self.patterns.iter().find(|(re, _)| re.is_match(name)).map(|(_, p)| p))
-            .or(self.additional.as_ref())
+        self.properties.get(name).or_else(|| self.patterns.iter().find(|(re, _)| re.is_match(name)).map(|(_, p)| p)).or(self.additional.as_ref())
     }
 
-    /// True when the variable's value must never be shown.
+    /// What the schema says of a variable's secrecy: `Some(true)` for `writeOnly: true` at
+    /// any depth, `Some(false)` for an explicit `"writeOnly": false`, `None` when it is silent.
+    pub fn write_only(&self, name: &str) -> Option<bool> {
+        let p = self.property(name);
+        if p.is_some_and(|p| p.write_only) || self.secret_elsewhere.contains(name) || self.secret_patterns.iter().any(|re| re.is_match(name)) {
+            Some(true)
+        } else if p.is_some_and(|p| p.not_secret) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// True when the variable's value must never be shown, by its schema or its name. (Its
+    /// value's shape is judged by [`crate::secrets`], which knows the value.)
     pub fn is_secret(&self, name: &str) -> bool {
-        crate::env::is_secret_name(name) || self.property(name).is_some_and(|p| p.write_only)
+        crate::secrets::classify(name, None, self.write_only(name)).is_some()
     }
 
     /// True when the schema forbids variables it does not list.
@@ -269,6 +335,7 @@ fn read_property(root: &Value, name: &str, p: &Value) -> Result<Property, String
         item_type,
         aws,
         write_only: write_only(&obj) || items.as_ref().is_some_and(write_only),
+        not_secret: obj.get("writeOnly") == Some(&Value::Bool(false)),
         parity,
     })
 }
@@ -288,10 +355,10 @@ fn flatten(root: &Value, node: &Value, depth: usize) -> Map<String, Value> {
         return out;
     }
     let mut merged = Vec::new();
-    if let Some(Value::String(r)) = obj.get("$ref") {
-        if let Some(target) = local_ref(root, r) {
-            merged.push(flatten(root, target, depth + 1));
-        }
+    if let Some(Value::String(r)) = obj.get("$ref")
+        && let Some(target) = local_ref(root, r)
+    {
+        merged.push(flatten(root, target, depth + 1));
     }
     if let Some(Value::Array(all)) = obj.get("allOf") {
         merged.extend(all.iter().map(|m| flatten(root, m, depth + 1)));
@@ -315,12 +382,13 @@ fn local_ref<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                decoded.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            decoded.push(b);
+            i += 3;
+            continue;
         }
         decoded.push(bytes[i]);
         i += 1;
@@ -438,11 +506,7 @@ pub fn coerce(value: &str, ty: ValueType, item: Option<ValueType>) -> Result<Val
                 Ok(Value::Array(Vec::new()))
             } else {
                 let item = item.unwrap_or(ValueType::String);
-                t.split(',')
-                    .map(|s| coerce(s.trim(), item, None))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(Value::Array)
-                    .map_err(|_| ty)
+                t.split(',').map(|s| coerce(s.trim(), item, None)).collect::<Result<Vec<_>, _>>().map(Value::Array).map_err(|_| ty)
             }
         }
         ValueType::Object => match serde_json::from_str::<Value>(t) {

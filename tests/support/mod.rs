@@ -20,7 +20,15 @@ pub fn manifest_dir() -> PathBuf {
 pub fn preflight(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_preflight"));
     c.current_dir(dir);
-    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] {
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ] {
         c.env_remove(var);
     }
     for (k, _) in std::env::vars() {
@@ -58,11 +66,7 @@ impl Run {
             .unwrap()
             .iter()
             .map(|f| {
-                (
-                    f["rule"].as_str().unwrap_or("").to_string(),
-                    f["key"].as_str().unwrap_or("").to_string(),
-                    f["region"].as_str().unwrap_or("").to_string(),
-                )
+                (f["rule"].as_str().unwrap_or("").to_string(), f["key"].as_str().unwrap_or("").to_string(), f["region"].as_str().unwrap_or("").to_string())
             })
             .collect()
     }
@@ -212,7 +216,11 @@ fn action_of(v: &serde_json::Value) -> Option<String> {
         body.to_string()
     };
     let action = body.split('&').find_map(|kv| kv.strip_prefix("Action="))?;
-    Some(format!("ec2:{action}"))
+    // EC2 and STS both take form-encoded queries: the signature's credential scope
+    // (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`) names the service.
+    let auth = v["headers"]["Authorization"].as_str().or(v["headers"]["authorization"].as_str()).unwrap_or("");
+    let service = auth.split("Credential=").nth(1).and_then(|c| c.split('/').nth(3)).unwrap_or("ec2");
+    Some(format!("{service}:{action}"))
 }
 
 /// A minimal HTTP/1.0 request to loopback; returns (status, body).

@@ -91,11 +91,7 @@ fn read_request(c: &mut TcpStream) -> Option<Vec<u8>> {
         buf.extend_from_slice(&chunk[..n]);
         if let Some(end) = find(&buf, b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
+            let len: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
             while buf.len() < end + 4 + len {
                 let n = c.read(&mut chunk).ok()?;
                 if n == 0 {
@@ -115,7 +111,9 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 fn serve(mut c: TcpStream, upstream: u16, fail: bool, status: u16, code: &str) {
     let Some(req) = read_request(&mut c) else { return };
     if fail {
-        let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></Errors><RequestID>00000000-test</RequestID></Response>");
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></Errors><RequestID>00000000-test</RequestID></Response>"
+        );
         let _ = write!(c, "HTTP/1.1 {status} Injected\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         return;
     }

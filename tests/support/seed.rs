@@ -20,6 +20,28 @@ pub async fn cloud(endpoint: &str, region: &str) -> Cloud {
     Cloud { ec2: aws_sdk_ec2::Client::new(&conf), ssm: aws_sdk_ssm::Client::new(&conf), region: region.to_string() }
 }
 
+/// The same clients, acting in another account: credentials from STS AssumeRole into a role
+/// of that account (moto needs no role to exist, and keeps each account's state apart).
+pub async fn cloud_in_account(endpoint: &str, region: &str, account: &str) -> Cloud {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "preflight-tests"))
+        .load()
+        .await;
+    let sts = aws_sdk_sts::Client::new(&conf);
+    let out = sts.assume_role().role_arn(format!("arn:aws:iam::{account}:role/seeder")).role_session_name("seeder").send().await.unwrap();
+    let c = out.credentials().unwrap();
+    let creds = Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_string()), None, "assumed");
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new(region.to_string()))
+        .credentials_provider(creds)
+        .load()
+        .await;
+    Cloud { ec2: aws_sdk_ec2::Client::new(&conf), ssm: aws_sdk_ssm::Client::new(&conf), region: region.to_string() }
+}
+
 impl Cloud {
     pub async fn vpc(&self, cidr: &str) -> String {
         let r = self.ec2.create_vpc().cidr_block(cidr).send().await.unwrap();
@@ -34,15 +56,7 @@ impl Cloud {
 
     /// A subnet in the region's zone with this letter suffix (a, b, c).
     pub async fn subnet(&self, vpc: &str, cidr: &str, zone: char) -> String {
-        let r = self
-            .ec2
-            .create_subnet()
-            .vpc_id(vpc)
-            .cidr_block(cidr)
-            .availability_zone(format!("{}{zone}", self.region))
-            .send()
-            .await
-            .unwrap();
+        let r = self.ec2.create_subnet().vpc_id(vpc).cidr_block(cidr).availability_zone(format!("{}{zone}", self.region)).send().await.unwrap();
         r.subnet().unwrap().subnet_id().unwrap().to_string()
     }
 
@@ -64,25 +78,12 @@ impl Cloud {
     }
 
     async fn ingress(&self, group: &str, permission: aws_sdk_ec2::types::builders::IpPermissionBuilder) {
-        self.ec2
-            .authorize_security_group_ingress()
-            .group_id(group)
-            .ip_permissions(permission.ip_protocol("tcp").build())
-            .send()
-            .await
-            .unwrap();
+        self.ec2.authorize_security_group_ingress().group_id(group).ip_permissions(permission.ip_protocol("tcp").build()).send().await.unwrap();
     }
 
     /// Registers an image (moto ignores architecture here: x86_64).
     pub async fn image(&self, name: &str) -> String {
-        let r = self
-            .ec2
-            .register_image()
-            .name(name)
-            .root_device_name("/dev/xvda")
-            .send()
-            .await
-            .unwrap();
+        let r = self.ec2.register_image().name(name).root_device_name("/dev/xvda").send().await.unwrap();
         r.image_id().unwrap().to_string()
     }
 
@@ -92,28 +93,13 @@ impl Cloud {
 
     /// Copies an image from another region into this one, keeping its name.
     pub async fn copy_image(&self, source_region: &str, source_id: &str, name: &str) -> String {
-        let r = self
-            .ec2
-            .copy_image()
-            .source_region(source_region)
-            .source_image_id(source_id)
-            .name(name)
-            .send()
-            .await
-            .unwrap();
+        let r = self.ec2.copy_image().source_region(source_region).source_image_id(source_id).name(name).send().await.unwrap();
         r.image_id().unwrap().to_string()
     }
 
     /// The id of one of moto's default Amazon images with this architecture.
     pub async fn amazon_image(&self, arch: &str) -> (String, String) {
-        let r = self
-            .ec2
-            .describe_images()
-            .owners("amazon")
-            .filters(Filter::builder().name("architecture").values(arch).build())
-            .send()
-            .await
-            .unwrap();
+        let r = self.ec2.describe_images().owners("amazon").filters(Filter::builder().name("architecture").values(arch).build()).send().await.unwrap();
         let i = r.images().iter().find(|i| i.state().map(|s| s.as_str()) == Some("available")).expect("a default amazon image");
         (i.image_id().unwrap().to_string(), i.name().unwrap_or_default().to_string())
     }
@@ -124,7 +110,9 @@ impl Cloud {
             .create_launch_template()
             .launch_template_name(name)
             .launch_template_data(aws_sdk_ec2::types::RequestLaunchTemplateData::builder().instance_type(aws_sdk_ec2::types::InstanceType::T3Micro).build())
-            .tag_specifications(TagSpecification::builder().resource_type(ResourceType::LaunchTemplate).tags(Tag::builder().key("app").value("web").build()).build())
+            .tag_specifications(
+                TagSpecification::builder().resource_type(ResourceType::LaunchTemplate).tags(Tag::builder().key("app").value("web").build()).build(),
+            )
             .send()
             .await
             .unwrap();

@@ -52,9 +52,12 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOu
             continue;
         };
         out.resolved.push((var.to_string(), ctx.region.to_string(), image.id.clone()));
-        out.attribute(var, serde_json::json!({
-            "name": image.name, "architecture": image.architecture, "root_device_type": image.root_device_type,
-        }));
+        out.attribute(
+            var,
+            serde_json::json!({
+                "name": image.name, "architecture": image.architecture, "root_device_type": image.root_device_type,
+            }),
+        );
         let name = image.name.as_deref().unwrap_or("(unnamed)");
         if image.state != "available" {
             out.findings.push(ctx.finding(
@@ -64,15 +67,15 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOu
                 "instances cannot launch from an image that is not available; wait for a pending image, or use another one".into(),
             ));
         }
-        if let Some(t) = image.deprecation_time.as_deref() {
-            if is_past(t, now) {
-                out.findings.push(ctx.finding(
-                    &AMI_DEPRECATED,
-                    (var, id),
-                    format!("image {shown} ({name}) has been deprecated since {t}"),
-                    "move to a current image; deprecated images disappear from searches and may be deregistered".into(),
-                ));
-            }
+        if let Some(t) = image.deprecation_time.as_deref()
+            && is_past(t, now)
+        {
+            out.findings.push(ctx.finding(
+                &AMI_DEPRECATED,
+                (var, id),
+                format!("image {shown} ({name}) has been deprecated since {t}"),
+                "move to a current image; deprecated images disappear from searches and may be deregistered".into(),
+            ));
         }
         if let (Some(arch), Some(types)) = (image.architecture.as_deref(), types) {
             for (tvar, tname) in ctx.of(AwsKind::InstanceType) {
@@ -97,10 +100,8 @@ fn judge_failover(ctx: &LiveCtx, var: &str, image: &Image, answers: &Answers, ou
         let Some(Ok(found)) = answers.failover_images.get(region) else { continue };
         // Each lookup asked only for images of one primary owner or the caller's account
         // (`live::failover_owners`): a twin comes from the lookup made for this image's owner.
-        let twin = found
-            .iter()
-            .find(|(for_owner, i)| *for_owner == image.owner_id && i.name.as_deref() == Some(name) && i.state == "available")
-            .map(|(_, i)| i);
+        let twin =
+            found.iter().find(|(for_owner, i)| *for_owner == image.owner_id && i.name.as_deref() == Some(name) && i.state == "available").map(|(_, i)| i);
         match twin {
             Some(t) => out.resolved.push((var.to_string(), region.clone(), t.id.clone())),
             None => out.findings.push(
@@ -121,9 +122,7 @@ fn judge_failover(ctx: &LiveCtx, var: &str, image: &Image, answers: &Answers, ou
 
 /// True when an RFC 3339 time (as EC2 writes `DeprecationTime`) is before `now`.
 fn is_past(time: &str, now: SystemTime) -> bool {
-    humantime::parse_rfc3339_weak(time.trim_end_matches('Z').split('.').next().unwrap_or(time))
-        .map(|t| t <= now)
-        .unwrap_or(false)
+    humantime::parse_rfc3339_weak(time.trim_end_matches('Z').split('.').next().unwrap_or(time)).map(|t| t <= now).unwrap_or(false)
 }
 
 #[cfg(test)]

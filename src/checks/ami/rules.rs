@@ -212,10 +212,4 @@ aws ec2 describe-instance-types --instance-types c5.large --region us-east-1 --q
 - Both attributes come from the cloud, so this rule does not fire with `--offline`."#,
 };
 
-pub static RULES: &[&Rule] = &[
-    &AMI_NOT_FOUND,
-    &AMI_NOT_AVAILABLE,
-    &AMI_DEPRECATED,
-    &AMI_NOT_IN_FAILOVER_REGION,
-    &AMI_ARCHITECTURE_MISMATCH,
-];
+pub static RULES: &[&Rule] = &[&AMI_NOT_FOUND, &AMI_NOT_AVAILABLE, &AMI_DEPRECATED, &AMI_NOT_IN_FAILOVER_REGION, &AMI_ARCHITECTURE_MISMATCH];

@@ -89,7 +89,7 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
             ));
             return Ok(());
         }
-        Some(Source::File(rel)) => match provenance::read(&inp.cfg.resolve(rel)) {
+        Some(Source::File(rel)) => match provenance::read(&inp.cfg.input(rel, "provenance file")?) {
             Err(ReadError::Missing) => {
                 out.findings.push(finding(
                     &ARTIFACT_UNSTAMPED,

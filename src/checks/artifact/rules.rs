@@ -157,9 +157,4 @@ Then rebuild and stamp the artifact.
 Files ignored by `.gitignore` are not reported."#,
 };
 
-pub static RULES: &[&Rule] = &[
-    &ARTIFACT_UNSTAMPED,
-    &ARTIFACT_STALE,
-    &ARTIFACT_DIRTY,
-    &ARTIFACT_UNTRACKED,
-];
+pub static RULES: &[&Rule] = &[&ARTIFACT_UNSTAMPED, &ARTIFACT_STALE, &ARTIFACT_DIRTY, &ARTIFACT_UNTRACKED];

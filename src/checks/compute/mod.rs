@@ -17,11 +17,9 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
             Ok(offerings) => {
                 // Zones the environment's subnets are in, when they are known.
                 let zones: BTreeSet<&str> = match &answers.subnets {
-                    Some(Ok(subnets)) => subnets
-                        .iter()
-                        .filter(|s| ctx.of(AwsKind::Subnet).any(|(_, id)| id == s.id))
-                        .filter_map(|s| s.availability_zone.as_deref())
-                        .collect(),
+                    Some(Ok(subnets)) => {
+                        subnets.iter().filter(|s| ctx.of(AwsKind::Subnet).any(|(_, id)| id == s.id)).filter_map(|s| s.availability_zone.as_deref()).collect()
+                    }
                     _ => BTreeSet::new(),
                 };
                 for (var, t) in ctx.of(AwsKind::InstanceType) {
@@ -31,7 +29,10 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                             &INSTANCE_TYPE_NOT_OFFERED,
                             (var, t),
                             format!("instance type {} is not offered in {}", ctx.show(var, t), ctx.region),
-                            format!("pick a type offered there: aws ec2 describe-instance-type-offerings --region {} --filters Name=instance-type,Values={t}", ctx.region),
+                            format!(
+                                "pick a type offered there: aws ec2 describe-instance-type-offerings --region {} --filters Name=instance-type,Values={t}",
+                                ctx.region
+                            ),
                         ));
                         continue;
                     }
@@ -41,7 +42,10 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                             &INSTANCE_TYPE_NOT_OFFERED,
                             (var, t),
                             format!("instance type {} is not offered in {} (zone of the environment's subnets)", ctx.show(var, t), missing.join(", ")),
-                            format!("it is offered in {}; use subnets in those zones or another instance type", offered.into_iter().collect::<Vec<_>>().join(", ")),
+                            format!(
+                                "it is offered in {}; use subnets in those zones or another instance type",
+                                offered.into_iter().collect::<Vec<_>>().join(", ")
+                            ),
                         ));
                     } else {
                         out.resolved.push((var.to_string(), ctx.region.to_string(), t.to_string()));

@@ -130,8 +130,4 @@ aws ec2 import-key-pair --key-name deploy-2024 --public-key-material fileb://dep
   "not found": the check is listed as unverified (exit 3)."#,
 };
 
-pub static RULES: &[&Rule] = &[
-    &INSTANCE_TYPE_NOT_OFFERED,
-    &LAUNCH_TEMPLATE_NOT_FOUND,
-    &KEY_PAIR_NOT_FOUND,
-];
+pub static RULES: &[&Rule] = &[&INSTANCE_TYPE_NOT_OFFERED, &LAUNCH_TEMPLATE_NOT_FOUND, &KEY_PAIR_NOT_FOUND];

@@ -224,11 +224,4 @@ the JSON report), so both always refer to the same run.
 - `PREFLIGHT_EXPECT_FINGERPRINT` sets the flag from the environment."#,
 };
 
-pub static RULES: &[&Rule] = &[
-    &DRIFT_MISSING,
-    &DRIFT_EXTRA,
-    &DRIFT_VALUE,
-    &DRIFT_RESOURCE,
-    &DRIFT_ARTIFACT,
-    &FINGERPRINT_MISMATCH,
-];
+pub static RULES: &[&Rule] = &[&DRIFT_MISSING, &DRIFT_EXTRA, &DRIFT_VALUE, &DRIFT_RESOURCE, &DRIFT_ARTIFACT, &FINGERPRINT_MISMATCH];

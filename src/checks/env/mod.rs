@@ -19,81 +19,97 @@ use crate::report::{Finding, Location, SourceFile, mask_ranges};
 use crate::schema::{AwsKind, EnvSchema, resource_names};
 use rules::*;
 
+/// At most this many findings of one rule per file; then one finding says how many more.
+pub const MAX_PER_RULE: usize = 50;
+
 /// Largest env file read; a bigger one is reported, not parsed.
 pub const MAX_ENV_BYTES: u64 = 64 << 20;
 
 /// Reads one dotenv file into `set`, reporting unparsable lines and duplicates.
 /// A missing or unreadable file is a tool error: the path in preflight.toml is wrong.
 pub fn load_dotenv(cfg: &Config, rel: &str, schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Finding>) -> Result<(), ToolError> {
-    let path = cfg.resolve(rel);
+    let path = cfg.input(rel, "env file")?;
     let display = display_path(cfg, &path, rel);
     let bytes = match read_capped(&path, MAX_ENV_BYTES, "env file") {
         Ok(b) => b,
         Err(e) if path.is_file() => {
             // Too large (or unreadable mid-way): the environment is unusable, not the tool.
-            findings.push(Finding::new(&ENV_SYNTAX, e.message().to_string())
-                .help("an env file holds KEY=value lines; check that the path points at the right file")
-                .at(Some(Location { path: display.clone(), line: 1, column: 1, span: None })));
+            findings.push(
+                Finding::new(&ENV_SYNTAX, e.message().to_string())
+                    .help("an env file holds KEY=value lines; check that the path points at the right file")
+                    .at(Some(Location { path: display.clone(), line: 1, column: 1, span: None })),
+            );
             return Ok(());
         }
         Err(e) => return Err(e.with_help(format!("the `source` of this environment names {rel}; create it or fix the path in {}", cfg.path.display()))),
     };
-    let parsed = dotenv::parse(&bytes);
     let text = placeholder_text(&bytes);
-    let loc = |span: dotenv::Span, pos: dotenv::Pos| Location {
-        path: display.clone(),
-        line: pos.line,
-        column: pos.column,
-        span: Some((span.start, span.end)),
-    };
+    let loc = |span: dotenv::Span, pos: dotenv::Pos| Location { path: display.clone(), line: pos.line, column: pos.column, span: Some((span.start, span.end)) };
 
+    // Entries are handled as they are read (a huge file of repeated lines keeps only its
+    // variables); an unterminated quote's masking needs the next assignment after it, so the
+    // starts of the lines that assign are kept (one offset each).
     let mut mask = Vec::new();
-    for e in &parsed.errors {
-        findings.push(Finding::new(&ENV_SYNTAX, e.message.clone())
-            .help("write KEY=value, quote values with spaces or '#' (\"...\" or '...'), and close every quote")
-            .at(Some(loc(e.span, e.pos))));
+    let mut assignments: Vec<usize> = Vec::new();
+    let mut last_seen: HashMap<String, u32> = HashMap::new();
+    let mut duplicates = 0usize;
+    let mut first_extra: Option<Location> = None;
+    let errors = dotenv::parse_with(&bytes, |entry| {
+        if entry.value.is_some() {
+            assignments.push(entry.key_span.start);
+        }
+        if crate::secrets::classify(&entry.key, entry.value.as_deref(), schema.write_only(&entry.key)).is_some()
+            && let Some(s) = entry.value_span
+        {
+            mask.push((s.start, s.end));
+        }
+        if let Some(previous) = last_seen.insert(entry.key.clone(), entry.key_pos.line) {
+            duplicates += 1;
+            if duplicates <= MAX_PER_RULE {
+                findings.push(
+                    Finding::new(&ENV_DUPLICATE, format!("set again; this value overrides the one on line {previous}"))
+                        .key(&entry.key)
+                        .help("remove one of the two lines: only the last one takes effect, which is easy to miss in review")
+                        .at(Some(loc(entry.key_span, entry.key_pos))),
+                );
+            } else if first_extra.is_none() {
+                first_extra = Some(loc(entry.key_span, entry.key_pos));
+            }
+        }
+        let Some(value) = entry.value else { return };
+        set.set(Variable {
+            name: entry.key,
+            raw: value,
+            value: None,
+            origin: Origin::File { key: loc(entry.key_span, entry.key_pos), value: entry.value_span.zip(entry.value_pos).map(|(s, p)| loc(s, p)) },
+        });
+    });
+    if duplicates > MAX_PER_RULE {
+        let more = duplicates - MAX_PER_RULE;
+        findings.push(
+            Finding::new(&ENV_DUPLICATE, format!("and {more} more variable{} set again in this file", if more == 1 { "" } else { "s" }))
+                .help("only the first findings of a rule are listed per file; remove the repeated lines")
+                .at(first_extra),
+        );
+    }
+
+    for e in &errors {
+        findings.push(
+            Finding::new(&ENV_SYNTAX, e.message.clone())
+                .help("write KEY=value, quote values with spaces or '#' (\"...\" or '...'), and close every quote")
+                .at(Some(loc(e.span, e.pos))),
+        );
         // The unparsable statement may hold a secret (an unclosed quote can run over several
         // lines): mask the whole statement after its first '=' when its key names a secret.
         if let Some((start, mut end)) = secret_tail(&text, e.statement, schema) {
             // After an unclosed quote the next lines are the rest of the secret, though the
             // parser reads them as bare keys: mask up to the next real assignment.
             if e.message.contains("unterminated") {
-                end = parsed
-                    .entries
-                    .iter()
-                    .filter(|en| en.value.is_some() && en.key_span.start >= e.statement.end)
-                    .map(|en| line_start(&text, en.key_span.start))
-                    .next()
-                    .unwrap_or(text.len())
-                    .max(end);
+                let next = assignments.partition_point(|&s| s < e.statement.end);
+                end = assignments.get(next).map_or(text.len(), |&k| line_start(&text, k)).max(end);
             }
             mask.push((start, end));
         }
-    }
-
-    let mut last_seen: HashMap<&str, u32> = HashMap::new();
-    for entry in &parsed.entries {
-        if schema.is_secret(&entry.key) {
-            if let Some(s) = entry.value_span {
-                mask.push((s.start, s.end));
-            }
-        }
-        if let Some(previous) = last_seen.insert(&entry.key, entry.key_pos.line) {
-            findings.push(Finding::new(&ENV_DUPLICATE, format!("set again; this value overrides the one on line {previous}"))
-                .key(&entry.key)
-                .help("remove one of the two lines: only the last one takes effect, which is easy to miss in review")
-                .at(Some(loc(entry.key_span, entry.key_pos))));
-        }
-        let Some(value) = &entry.value else { continue };
-        set.set(Variable {
-            name: entry.key.clone(),
-            raw: value.clone(),
-            value: None,
-            origin: Origin::File {
-                key: loc(entry.key_span, entry.key_pos),
-                value: entry.value_span.zip(entry.value_pos).map(|(s, p)| loc(s, p)),
-            },
-        });
     }
     set.files.push(SourceFile { path: display, text: Arc::from(mask_ranges(&text, &mask)) });
     Ok(())
@@ -106,9 +122,7 @@ pub fn load_process(schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Fin
             Ok(value) => set.set(Variable { name: name.clone(), raw: value, value: None, origin: Origin::Process }),
             Err(std::env::VarError::NotPresent) => {}
             Err(std::env::VarError::NotUnicode(_)) => findings.push(
-                Finding::new(&ENV_SYNTAX, "the process environment holds a value that is not valid UTF-8")
-                    .key(name)
-                    .help("export the variable as UTF-8 text"),
+                Finding::new(&ENV_SYNTAX, "the process environment holds a value that is not valid UTF-8").key(name).help("export the variable as UTF-8 text"),
             ),
         }
     }
@@ -165,12 +179,12 @@ fn secret_tail(text: &str, statement: dotenv::Span, schema: &EnvSchema) -> Optio
     // Later lines of a multi-line statement.
     let mut line_start = 0;
     for line in stmt.split_inclusive('\n') {
-        if line_start > 0 {
-            if let Some(eq) = line.find('=') {
-                let k = clean(&line[..eq]);
-                if !k.is_empty() && schema.is_secret(&k) {
-                    return Some((start + line_start + eq + 1, end));
-                }
+        if line_start > 0
+            && let Some(eq) = line.find('=')
+        {
+            let k = clean(&line[..eq]);
+            if !k.is_empty() && schema.is_secret(&k) {
+                return Some((start + line_start + eq + 1, end));
             }
         }
         line_start += line.len();
@@ -195,12 +209,20 @@ pub struct Validated {
 /// Validates the environment against the schema. `unknown` names variables whose value could
 /// not be resolved (their value is not judged); `incomplete` means a source could not be read,
 /// so a missing variable is not reported as missing.
-pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, incomplete: bool, region: &str, findings: &mut Vec<Finding>) -> Validated {
+pub fn validate(
+    schema: &EnvSchema,
+    env: &EnvSet,
+    secrets: &crate::secrets::SecretSet,
+    unknown: &BTreeSet<String>,
+    incomplete: bool,
+    region: &str,
+    findings: &mut Vec<Finding>,
+) -> Validated {
     let mut out = Validated::default();
     let mut skip: BTreeSet<String> = unknown.clone();
     let mut instance = Map::new();
     for (name, var) in &env.vars {
-        let secret = schema.is_secret(name);
+        let secret = secrets.contains(name);
         let Some(value) = var.value.as_ref() else {
             skip.insert(name.clone());
             instance.insert(name.clone(), Value::Null);
@@ -211,15 +233,13 @@ pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, in
             Some(p) => match p.convert(value) {
                 Ok(v) => v,
                 Err(expected) => {
-                    let msg = if secret {
-                        format!("the value is not {expected}")
-                    } else {
-                        format!("{} is not {expected}", quote(value))
-                    };
-                    findings.push(Finding::new(&ENV_TYPE, msg)
-                        .key(name)
-                        .help(format!("the schema declares {name} as {expected}; environment values are strings and are converted before validation"))
-                        .at(var.value_location()));
+                    let msg = if secret { format!("the value is not {expected}") } else { format!("{} is not {expected}", quote(value)) };
+                    findings.push(
+                        Finding::new(&ENV_TYPE, msg)
+                            .key(name)
+                            .help(format!("the schema declares {name} as {expected}; environment values are strings and are converted before validation"))
+                            .at(var.value_location()),
+                    );
                     skip.insert(name.clone());
                     instance.insert(name.clone(), Value::String(value.clone()));
                     continue;
@@ -252,29 +272,39 @@ pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, in
                 if incomplete {
                     continue;
                 }
-                findings.push(Finding::new(&ENV_MISSING, "required by the schema but not set")
-                    .key(name)
-                    .help(format!("set {name} in this environment's source; the schema {} lists it under `required`", schema.display_path)));
+                findings.push(
+                    Finding::new(&ENV_MISSING, "required by the schema but not set")
+                        .key(name)
+                        .help(format!("set {name} in this environment's source; the schema {} lists it under `required`", schema.display_path)),
+                );
             }
             ValidationErrorKind::AdditionalProperties { unexpected } | ValidationErrorKind::UnevaluatedProperties { unexpected } if path.is_empty() => {
                 for name in unexpected {
                     let var = env.vars.get(name);
-                    findings.push(Finding::new(&ENV_UNKNOWN, "set, but the schema does not allow it")
-                        .key(name)
-                        .help(format!("remove it, fix its spelling, or add it to `properties` in {}", schema.display_path))
-                        .at(var.and_then(|v| v.key_location())));
+                    findings.push(
+                        Finding::new(&ENV_UNKNOWN, "set, but the schema does not allow it")
+                            .key(name)
+                            .help(format!("remove it, fix its spelling, or add it to `properties` in {}", schema.display_path))
+                            .at(var.and_then(|v| v.key_location())),
+                    );
                 }
             }
             kind => {
                 let name = key.clone();
-                // An error on the whole environment (anyOf, oneOf, not, minProperties at the top
-                // level) would quote every value, secrets included: it is always masked.
-                let secret = name.as_ref().is_none_or(|n| schema.is_secret(n));
-                let message = if secret { err.masked().to_string() } else { err.to_string() };
+                // A validation error's own text quotes the instance (the value, or a secret
+                // object's keys). For a secret variable, or an error on the whole environment
+                // (anyOf, oneOf, not at the top level, which would quote every value), the
+                // message is built from the keyword alone: nothing of the value can reach it.
+                let secret = name.as_ref().is_none_or(|n| secrets.contains(n));
                 let keyword = kind.keyword().to_string();
+                let message = match (&name, secret) {
+                    (_, false) => err.to_string(),
+                    (Some(_), true) => masked_message(kind, &keyword),
+                    (None, true) => format!("the environment does not satisfy the schema's top-level `{keyword}` constraint"),
+                };
                 let help = match kind {
                     ValidationErrorKind::Pattern { pattern } => format!("the value must match the pattern `{pattern}`"),
-                    ValidationErrorKind::Enum { options } => format!("allowed values: {options}"),
+                    ValidationErrorKind::Enum { options } if !secret => format!("allowed values: {options}"),
                     ValidationErrorKind::Format { format } => format!("the value must be a valid `{format}`"),
                     _ => format!("see the `{keyword}` constraint in {}", schema.display_path),
                 };
@@ -289,6 +319,21 @@ pub fn validate(schema: &EnvSchema, env: &EnvSet, unknown: &BTreeSet<String>, in
         }
     }
     out
+}
+
+/// A message about a secret value, from what the schema says (its limits, its pattern), never
+/// from the instance: nothing of the value can reach it.
+fn masked_message(kind: &ValidationErrorKind, keyword: &str) -> String {
+    match kind {
+        ValidationErrorKind::MinLength { limit } => format!("the value is shorter than {limit} characters"),
+        ValidationErrorKind::MaxLength { limit } => format!("the value is longer than {limit} characters"),
+        ValidationErrorKind::Minimum { limit } => format!("the value is less than the minimum of {limit}"),
+        ValidationErrorKind::Maximum { limit } => format!("the value is greater than the maximum of {limit}"),
+        ValidationErrorKind::Pattern { pattern } => format!("the value does not match `{pattern}`"),
+        ValidationErrorKind::Format { format } => format!("the value is not a valid `{format}`"),
+        ValidationErrorKind::Enum { .. } | ValidationErrorKind::Constant { .. } => "the value is not one of the allowed values".to_string(),
+        _ => format!("the value does not satisfy the schema's `{keyword}` constraint"),
+    }
 }
 
 fn quote(value: &str) -> String {

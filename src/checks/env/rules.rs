@@ -256,11 +256,4 @@ Delete the line that should not be there, so that the file says one thing.
   Delete one of them: `aws ssm delete-parameter --name ... --region ...`."#,
 };
 
-pub static RULES: &[&Rule] = &[
-    &ENV_SYNTAX,
-    &ENV_MISSING,
-    &ENV_UNKNOWN,
-    &ENV_TYPE,
-    &ENV_SCHEMA,
-    &ENV_DUPLICATE,
-];
+pub static RULES: &[&Rule] = &[&ENV_SYNTAX, &ENV_MISSING, &ENV_UNKNOWN, &ENV_TYPE, &ENV_SCHEMA, &ENV_DUPLICATE];

@@ -26,15 +26,15 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
         match answer {
             Err(e) => out.unverified("ec2:vpc", ctx.region, e),
             Ok(vpcs) => {
-                if let Some((vpc, at)) = &ctx.vpc {
-                    if !vpcs.iter().any(|v| v.id == *vpc) {
-                        out.findings.push(
-                            Finding::new(&VPC_NOT_FOUND, format!("the environment's vpc {vpc} does not exist in {}", ctx.region))
-                                .region(ctx.region)
-                                .help(format!("set `vpc` in preflight.toml to a VPC of {} (aws ec2 describe-vpcs --region {})", ctx.region, ctx.region))
-                                .at(at.clone()),
-                        );
-                    }
+                if let Some((vpc, at)) = &ctx.vpc
+                    && !vpcs.iter().any(|v| v.id == *vpc)
+                {
+                    out.findings.push(
+                        Finding::new(&VPC_NOT_FOUND, format!("the environment's vpc {vpc} does not exist in {}", ctx.region))
+                            .region(ctx.region)
+                            .help(format!("set `vpc` in preflight.toml to a VPC of {} (aws ec2 describe-vpcs --region {})", ctx.region, ctx.region))
+                            .at(at.clone()),
+                    );
                 }
                 for (var, id) in ctx.of(AwsKind::Vpc) {
                     if vpcs.iter().any(|v| v.id == id) {
@@ -84,8 +84,11 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                     &SUBNET_NOT_FOUND,
                     (var, id),
                     format!("subnet {shown} does not exist in {}", ctx.region),
-                    format!("subnet ids differ per region and account: aws ec2 describe-subnets --region {}{}", ctx.region,
-                        configured.as_ref().map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()),
+                    format!(
+                        "subnet ids differ per region and account: aws ec2 describe-subnets --region {}{}",
+                        ctx.region,
+                        configured.as_ref().map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()
+                    ),
                 )),
                 Some(s) => {
                     out.resolved.push((var.to_string(), ctx.region.to_string(), s.id.clone()));
@@ -99,15 +102,15 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                                 format!("use a subnet of {want}: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
                             ));
                         }
-                    } else if let (None, Some(want), Some(have)) = (&configured, &inferred, &s.vpc_id) {
-                        if want != have {
-                            out.findings.push(ctx.finding(
+                    } else if let (None, Some(want), Some(have)) = (&configured, &inferred, &s.vpc_id)
+                        && want != have
+                    {
+                        out.findings.push(ctx.finding(
                                 &SUBNET_WRONG_VPC,
                                 (var, id),
                                 format!("subnet {shown} is in {have}, but the environment's other subnets are in {want}: a launch's subnets must all be in one VPC"),
                                 format!("use subnets of one VPC, and set `vpc` in preflight.toml to say which: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
                             ));
-                        }
                     }
                 }
             }
@@ -126,21 +129,24 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                             &SG_NOT_FOUND,
                             (var, id),
                             format!("security group {shown} does not exist in {}", ctx.region),
-                            format!("security group ids differ per region and VPC: aws ec2 describe-security-groups --region {}{}", ctx.region,
-                                env_vpc.as_ref().map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()),
+                            format!(
+                                "security group ids differ per region and VPC: aws ec2 describe-security-groups --region {}{}",
+                                ctx.region,
+                                env_vpc.as_ref().map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()
+                            ),
                         )),
                         Some(g) => {
                             out.resolved.push((var.to_string(), ctx.region.to_string(), g.id.clone()));
                             out.attribute(var, serde_json::json!({"rules": g.rules}));
-                            if let (Some(want), Some(have)) = (&env_vpc, &g.vpc_id) {
-                                if want != have {
-                                    out.findings.push(ctx.finding(
+                            if let (Some(want), Some(have)) = (&env_vpc, &g.vpc_id)
+                                && want != have
+                            {
+                                out.findings.push(ctx.finding(
                                         &SG_WRONG_VPC,
                                         (var, id),
                                         format!("security group {shown} ({}) is in {have}, not in the environment's vpc {want}", g.name),
                                         format!("use the group of the same purpose in {want}: aws ec2 describe-security-groups --region {} --filters Name=vpc-id,Values={want}", ctx.region),
                                     ));
-                                }
                             }
                         }
                     }
@@ -256,8 +262,11 @@ fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], en
         &SG_NOT_FOUND,
         (var, name),
         format!("no security group named {shown}{vpc_text} in {}", ctx.region),
-        format!("aws ec2 describe-security-groups --region {}{} lists the groups you can use; name one by id", ctx.region,
-            env_vpc.map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()),
+        format!(
+            "aws ec2 describe-security-groups --region {}{} lists the groups you can use; name one by id",
+            ctx.region,
+            env_vpc.map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()
+        ),
     ));
 }
 
@@ -291,16 +300,12 @@ mod tests {
             vpcs: Some(Ok(vec![Vpc { id: PROD.into() }])),
             ..Default::default()
         };
-        let got = run(
-            vec![("WEB", AwsKind::SecurityGroup, "web"), ("DB", AwsKind::SecurityGroup, "db"), ("X", AwsKind::SecurityGroup, "nope")],
-            answers,
-            Some(PROD),
+        let got =
+            run(vec![("WEB", AwsKind::SecurityGroup, "web"), ("DB", AwsKind::SecurityGroup, "db"), ("X", AwsKind::SecurityGroup, "nope")], answers, Some(PROD));
+        assert_eq!(
+            got,
+            [("sg-name-not-id".to_string(), "WEB".to_string()), ("sg-wrong-vpc".to_string(), "DB".to_string()), ("sg-not-found".to_string(), "X".to_string()),]
         );
-        assert_eq!(got, [
-            ("sg-name-not-id".to_string(), "WEB".to_string()),
-            ("sg-wrong-vpc".to_string(), "DB".to_string()),
-            ("sg-not-found".to_string(), "X".to_string()),
-        ]);
     }
 
     #[test]
@@ -332,9 +337,15 @@ mod tests {
 
     #[test]
     fn without_a_vpc_names_resolve_in_the_default_vpc() {
-        let groups = vec![sg("sg-11111111", "web", PROD), sg("sg-22222222", "default", PROD), sg("sg-33333333", "default", OTHER), sg("sg-44444444", "app", OTHER)];
+        let groups =
+            vec![sg("sg-11111111", "web", PROD), sg("sg-22222222", "default", PROD), sg("sg-33333333", "default", OTHER), sg("sg-44444444", "app", OTHER)];
         let answers = Answers { groups_by_name: Some(Ok(groups)), default_vpc: Some(Ok(Some(PROD.into()))), ..Default::default() };
-        let vars = vec![("WEB", AwsKind::SecurityGroup, "web"), ("DEF", AwsKind::SecurityGroup, "default"), ("APP", AwsKind::SecurityGroup, "app"), ("X", AwsKind::SecurityGroup, "x")];
+        let vars = vec![
+            ("WEB", AwsKind::SecurityGroup, "web"),
+            ("DEF", AwsKind::SecurityGroup, "default"),
+            ("APP", AwsKind::SecurityGroup, "app"),
+            ("X", AwsKind::SecurityGroup, "x"),
+        ];
         assert_eq!(run(vars.clone(), answers, None), [("sg-name-not-id".to_string(), "APP".to_string()), ("sg-not-found".to_string(), "X".to_string())]);
         // No default VPC: a name is usable nowhere without a subnet.
         let answers = Answers { groups_by_name: Some(Ok(vec![sg("sg-11111111", "web", PROD)])), default_vpc: Some(Ok(None)), ..Default::default() };

@@ -261,11 +261,4 @@ aws ec2 describe-vpcs --region us-east-1 --query 'Vpcs[].[VpcId,CidrBlock,Tags[?
   "not found": the check is listed as unverified (exit 3)."#,
 };
 
-pub static RULES: &[&Rule] = &[
-    &SG_NOT_FOUND,
-    &SG_WRONG_VPC,
-    &SG_NAME_NOT_ID,
-    &SUBNET_NOT_FOUND,
-    &SUBNET_WRONG_VPC,
-    &VPC_NOT_FOUND,
-];
+pub static RULES: &[&Rule] = &[&SG_NOT_FOUND, &SG_WRONG_VPC, &SG_NAME_NOT_ID, &SUBNET_NOT_FOUND, &SUBNET_WRONG_VPC, &VPC_NOT_FOUND];
