@@ -581,25 +581,37 @@ fn shannon(bytes: &[u8]) -> f64 {
 }
 
 fn vendor_token(v: &str) -> Option<&'static str> {
+    // Every prefix is searched for in one pass (an Aho-Corasick automaton built once), not one
+    // scan per vendor: this runs on every value of every env file. The first vendor in list
+    // order whose token stands anywhere in the value wins, as gitleaks' rule order does.
+    static PREFIXES: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(VENDORS.iter().map(|v| v.prefix)).expect("vendor prefixes build an automaton"));
     let b = v.as_bytes();
-    for vendor in VENDORS {
-        for (i, _) in v.match_indices(vendor.prefix) {
-            if i > 0 && word(b[i - 1]) {
-                continue; // not at a word boundary: "task-...", "mysk_live_..."
-            }
-            let start = i + vendor.prefix.len();
-            let len = b[start..].iter().take(vendor.max + 1).take_while(|&&c| (vendor.body)(c)).count();
-            if len < vendor.min || len > vendor.max {
-                continue;
-            }
-            // Not a placeholder: `xoxb-xxxxxxxxxxxxxxxxxxxxxxxx`, `sk_live_0000000000`.
-            let body = &b[start..start + len];
-            if shannon(body) >= 3.0_f64.min((len as f64).log2() - 0.5) {
-                return Some(vendor.what);
-            }
+    let mut best: Option<usize> = None;
+    for m in PREFIXES.find_overlapping_iter(v) {
+        let (idx, i) = (m.pattern().as_usize(), m.start());
+        if best.is_some_and(|b| b <= idx) {
+            continue;
+        }
+        let vendor = &VENDORS[idx];
+        if i > 0 && word(b[i - 1]) {
+            continue; // not at a word boundary: "task-...", "mysk_live_..."
+        }
+        let start = i + vendor.prefix.len();
+        let len = b[start..].iter().take(vendor.max + 1).take_while(|&&c| (vendor.body)(c)).count();
+        if len < vendor.min || len > vendor.max {
+            continue;
+        }
+        // Not a placeholder: `xoxb-xxxxxxxxxxxxxxxxxxxxxxxx`, `sk_live_0000000000`.
+        let body = &b[start..start + len];
+        if shannon(body) >= 3.0_f64.min((len as f64).log2() - 0.5) {
+            best = Some(idx);
         }
     }
-    is_azure_client_secret(b).then_some("Azure AD client secret")
+    match best {
+        Some(idx) => Some(VENDORS[idx].what),
+        None => is_azure_client_secret(b).then_some("Azure AD client secret"),
+    }
 }
 
 /// gitleaks' azure-ad-client-secret: `[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34}`, as a whole value.

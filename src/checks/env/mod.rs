@@ -51,19 +51,35 @@ pub fn load_dotenv(cfg: &Config, rel: &str, schema: &EnvSchema, set: &mut EnvSet
     // starts of the lines that assign are kept (one offset each).
     let mut mask = Vec::new();
     let mut assignments: Vec<usize> = Vec::new();
-    let mut last_seen: HashMap<String, u32> = HashMap::new();
+    // Per key: the line it was last set on, and what its name and schema say of its secrecy
+    // (`Some`: decided whatever the value; `None`: the value's shape decides), so a file that
+    // repeats a key classifies its name once.
+    let mut seen: HashMap<String, (u32, Option<bool>)> = HashMap::new();
     let mut duplicates = 0usize;
     let mut first_extra: Option<Location> = None;
     let errors = dotenv::parse_with(&bytes, |entry| {
         if entry.value.is_some() {
             assignments.push(entry.key_span.start);
         }
-        if crate::secrets::classify(&entry.key, entry.value.as_deref(), schema.write_only(&entry.key)).is_some()
-            && let Some(s) = entry.value_span
-        {
+        let previous = match seen.get_mut(&entry.key) {
+            Some((line, _)) => Some(std::mem::replace(line, entry.key_pos.line)),
+            None => {
+                let by_name = match schema.write_only(&entry.key) {
+                    Some(says) => Some(says),
+                    None => crate::secrets::classify(&entry.key, None, None).map(|_| true),
+                };
+                seen.insert(entry.key.clone(), (entry.key_pos.line, by_name));
+                None
+            }
+        };
+        let secret = match seen.get(&entry.key).and_then(|(_, s)| *s) {
+            Some(decided) => decided,
+            None => entry.value.as_deref().is_some_and(|v| crate::secrets::classify::by_value(v).is_some()),
+        };
+        if secret && let Some(s) = entry.value_span {
             mask.push((s.start, s.end));
         }
-        if let Some(previous) = last_seen.insert(entry.key.clone(), entry.key_pos.line) {
+        if let Some(previous) = previous {
             duplicates += 1;
             if duplicates <= MAX_PER_RULE {
                 findings.push(
