@@ -245,9 +245,18 @@ async fn check_with_progress<C: Cloud>(
         let blocked: BTreeSet<String> = findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).filter_map(|f| f.key.clone()).collect();
         let (mut f, mut u) = checks::drift::compare(lock, name, schema, &set, &secrets.names, &blocked, &resolved, region);
         // An artifact's drift points at its [[artifacts]] entry, as the other artifact rules do.
-        for finding in f.iter_mut().filter(|f| f.rule.id == "drift-artifact" && f.location.is_none()) {
+        for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_ARTIFACT && f.location.is_none()) {
             if let Some(a) = cfg.artifacts.iter().find(|a| Some(a.name.get_ref()) == finding.key.as_ref()) {
                 finding.location = Some(checks::artifact::location(cfg, a));
+            }
+        }
+        // Across accounts, resources are compared by their attributes; the message says which
+        // two accounts, so a reader knows where to look on each side.
+        if let (Some(tested), Some(now)) = (&lock.account, &account)
+            && tested != now
+        {
+            for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_RESOURCE) {
+                finding.message.push_str(&format!(" (tested in AWS account {tested}, checked in {now})"));
             }
         }
         findings.append(&mut f);

@@ -512,3 +512,13 @@ fn a_huge_line_is_located_not_printed() {
     assert!(r.stdout.len() < 20_000, "{} bytes of report", r.stdout.len());
     assert!(r.stdout.contains("at prod.env:3:6"), "{}", &r.stdout[..r.stdout.len().min(3000)]);
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let dir = repo(&[]);
+    let mut c = preflight(dir.path());
+    c.arg("--version");
+    let r = run(c);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.starts_with(&format!("preflight {} (commit ", env!("CARGO_PKG_VERSION"))), "{}", r.stdout);
+}

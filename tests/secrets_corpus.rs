@@ -148,3 +148,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn write_only_false_opts_a_variable_out_of_the_name_and_shape_rules() {
+    let schema = r#"{"properties": {"SESSION_KEY": {"type": "string", "writeOnly": false, "enum": ["x"]}, "API_KEY": {"type": "string", "enum": ["x"]}}}"#;
+    let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", schema), ("prod.env", "SESSION_KEY=_shop_session_cookie\nAPI_KEY=zzkeyvalue123\n")]);
+    let mut c = preflight(dir.path());
+    c.args(["check", "--offline", "--format", "json"]);
+    let r = run(c);
+    assert!(r.stdout.contains("_shop_session_cookie"), "the opted-out value is shown: {}", r.stdout);
+    assert!(!r.stdout.contains("zzkeyvalue123"), "API_KEY stays secret by its name");
+}

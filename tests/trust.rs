@@ -392,3 +392,42 @@ fn missing_credentials_are_said_once_plainly() {
     assert!(reason.contains("no AWS credentials were found") && reason.contains("AWS_PROFILE"), "{reason}");
     assert_eq!(j["account"], serde_json::Value::Null);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Random `check` arguments (known flags with absurd, empty, huge or garbage values, and
+    /// unknown ones) never panic: every run ends with a documented exit code.
+    #[test]
+    fn random_check_arguments_never_panic(
+        args in proptest::collection::vec(
+            prop_oneof![
+                Just("--offline".to_string()),
+                Just("--allow-unverified".to_string()),
+                Just("--timeout".to_string()),
+                Just("--format".to_string()),
+                Just("--env".to_string()),
+                Just("--against".to_string()),
+                Just("--expect-fingerprint".to_string()),
+                Just("--rev".to_string()),
+                Just("--output".to_string()),
+                Just("-C".to_string()),
+                Just("18446744073709551615s".to_string()),
+                Just("0s".to_string()),
+                Just("-1s".to_string()),
+                Just("production".to_string()),
+                Just("../../etc/passwd".to_string()),
+                Just("/dev/zero".to_string()),
+                "[ -~]{0,12}",
+                "\\PC{0,8}",
+            ],
+            0..7,
+        )
+    ) {
+        let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", r#"{"properties": {"A": {"type": "string"}}}"#), ("prod.env", "A=1\n")]);
+        let mut c = preflight(dir.path());
+        c.arg("check").arg("--offline").args(&args);
+        let r = run(c);
+        prop_assert!([0, 1, 2, 3].contains(&r.code), "exit {} for {:?}: {}", r.code, args, r.stderr);
+        prop_assert!(!r.stderr.contains("panicked"), "{:?}: {}", args, r.stderr);
+    }
+}

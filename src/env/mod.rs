@@ -93,6 +93,12 @@ pub struct EnvSet {
 impl EnvSet {
     /// Adds (or overrides) a variable: a later source wins over an earlier one.
     pub fn set(&mut self, var: Variable) {
-        self.vars.insert(var.name.clone(), var);
+        // In place when the name is known: a file that repeats a key allocates no new entry.
+        match self.vars.get_mut(&var.name) {
+            Some(slot) => *slot = var,
+            None => {
+                self.vars.insert(var.name.clone(), var);
+            }
+        }
     }
 }

@@ -355,34 +355,15 @@ fn is_jwt(token: &[u8]) -> bool {
 /// without `=` padding. `None` on a character outside the alphabet or an impossible length.
 /// Kept apart so it can be swapped for the `base64` crate.
 fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
-    let mut end = input.len();
-    while end > 0 && input[end - 1] == b'=' {
-        end -= 1;
-    }
-    let input = &input[..end];
-    if input.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in input {
-        let sextet = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(sextet);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    // The base64 crate's URL-safe alphabet; JWT segments carry no padding, but a value with
+    // padding or non-zero trailing bits is still read rather than called "not a JWT".
+    use base64::Engine;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const ENGINE: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent).with_decode_allow_trailing_bits(true),
+    );
+    ENGINE.decode(input).ok()
 }
 
 /// A vendor token: `prefix` at a word boundary, then `min..=max` bytes of `body`.
