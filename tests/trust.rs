@@ -135,19 +135,34 @@ fn a_same_parity_secret_leaves_no_digest_in_the_lock() {
     assert!(lock["variables"]["S"].get("digest").is_none(), "{lock}");
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
-    /// A random secret (quotes, backslashes, newlines, regex characters; also a substring of
-    /// another value) under a random construct never reaches any output, raw or escaped.
-    #[test]
-    fn random_secrets_never_leave(secret in "[a-z]{3}[a-zA-Z0-9\"'\\\\\n.*+?()\\[\\]{}|^$ -]{5,20}", construct in 0usize..11) {
-        prop_assume!(!secret.trim().is_empty() && !secret.ends_with('\\'));
+/// How many random cases the end-to-end secret property tests run. Each case runs the binary
+/// a dozen times, so they take their own count (`PREFLIGHT_SECRET_CASES`, default 12), not
+/// `PROPTEST_CASES`, which sizes the cheap in-process property tests.
+fn secret_cases(default: u32) -> u32 {
+    std::env::var("PREFLIGHT_SECRET_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A random secret (quotes, backslashes, newlines, regex characters; also a substring of
+/// another value) under a random construct never reaches any output, raw or escaped.
+#[test]
+fn random_secrets_never_leave() {
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new(Config { cases: secret_cases(12), failure_persistence: None, ..Config::default() });
+    let strategy = ("[a-z]{3}[a-zA-Z0-9\"'\\\\\n.*+?()\\[\\]{}|^$ -]{5,20}", 0usize..11);
+    let result = runner.run(&strategy, |(secret, construct)| {
+        if secret.trim().is_empty() || secret.ends_with('\\') {
+            return Ok(());
+        }
         let (dir, name) = secret_repo(construct, &secret);
         for (what, text) in all_outputs(dir.path()) {
             for f in forms(&secret) {
                 prop_assert!(!text.contains(&f), "{}: {} shows {:?}", name, what, f);
             }
         }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
 }
 

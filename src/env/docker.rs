@@ -98,10 +98,7 @@ const UTF8_BOM: &str = "\u{FEFF}";
 
 /// Parses `input` as docker does. `lookup` gives the process environment for
 /// bare KEY lines.
-pub fn parse(
-    input: &[u8],
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Vec<Entry>, DockerError> {
+pub fn parse(input: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Entry>, DockerError> {
     let mut entries = Vec::new();
     let mut start = 0usize;
     let mut line_no: u32 = 0;
@@ -130,11 +127,7 @@ pub fn parse(
             Ok(t) => t,
             Err(e) => {
                 let valid = std::str::from_utf8(&token[..e.valid_up_to()]).unwrap_or("");
-                let shown = if line_no == 1 {
-                    valid.strip_prefix(UTF8_BOM).unwrap_or(valid)
-                } else {
-                    valid
-                };
+                let shown = if line_no == 1 { valid.strip_prefix(UTF8_BOM).unwrap_or(valid) } else { valid };
                 return Err(DockerError {
                     line: line_no,
                     column: to_u32(shown.chars().count() + 1),
@@ -233,10 +226,7 @@ fn whitespace_message(key: &str, has_equals: bool) -> String {
             display_key(first)
         );
     }
-    if let Some(name) = key
-        .strip_prefix("export")
-        .filter(|r| r.starts_with([' ', '\t']))
-    {
+    if let Some(name) = key.strip_prefix("export").filter(|r| r.starts_with([' ', '\t'])) {
         let name = name.trim_start_matches([' ', '\t']);
         if !name.is_empty() && !name.contains([' ', '\t']) {
             return format!(
@@ -255,10 +245,7 @@ fn whitespace_message(key: &str, has_equals: bool) -> String {
             display_key(trimmed)
         );
     }
-    format!(
-        "variable name `{}` contains whitespace; {TAIL}",
-        display_key(key)
-    )
+    format!("variable name `{}` contains whitespace; {TAIL}", display_key(key))
 }
 
 /// Keys are quoted in messages; keep an odd one from garbling the terminal
@@ -352,10 +339,7 @@ fn quoted_value(rest: &str, q: u8) -> String {
         return read;
     };
     let content = rest.get(1..close).unwrap_or("");
-    let after = rest
-        .get(close + 1..)
-        .unwrap_or("")
-        .trim_start_matches(is_inline_space);
+    let after = rest.get(close + 1..).unwrap_or("").trim_start_matches(is_inline_space);
     let rest_is_comment_or_end = after.is_empty() || after.starts_with(['#', '\r', '\n']);
     if !rest_is_comment_or_end {
         return String::new();
@@ -378,10 +362,7 @@ fn unquoted_value(rest: &str) -> String {
             run_start = None;
         }
     }
-    part.get(..cut)
-        .unwrap_or("")
-        .trim_end_matches(is_py_space)
-        .to_string()
+    part.get(..cut).unwrap_or("").trim_end_matches(is_py_space).to_string()
 }
 
 /// Python's `str.isspace()` (what `\s` matches in a `str` regex and what
@@ -448,26 +429,15 @@ struct CachedFind {
 
 impl CachedFind {
     fn new() -> Self {
-        CachedFind {
-            from: 0,
-            found: None,
-            valid: false,
-        }
+        CachedFind { from: 0, found: None, valid: false }
     }
 
     fn find(&mut self, b: &[u8], from: usize, pred: impl Fn(u8) -> bool) -> Option<usize> {
         if self.valid && self.from <= from && self.found.is_none_or(|f| from <= f) {
             return self.found;
         }
-        let found = b
-            .get(from..)
-            .and_then(|s| s.iter().position(|&c| pred(c)))
-            .map(|i| from + i);
-        *self = CachedFind {
-            from,
-            found,
-            valid: true,
-        };
+        let found = b.get(from..).and_then(|s| s.iter().position(|&c| pred(c))).map(|i| from + i);
+        *self = CachedFind { from, found, valid: true };
         found
     }
 }
@@ -497,9 +467,7 @@ fn expand(value: &str) -> String {
         let matched = if b[stop] == b'}' {
             Some((stop + 1, ""))
         } else if b.get(stop + 1) == Some(&b'-') {
-            default_end
-                .find(b, stop + 2, |c| c == b'}')
-                .map(|close| (close + 1, value.get(stop + 2..close).unwrap_or("")))
+            default_end.find(b, stop + 2, |c| c == b'}').map(|close| (close + 1, value.get(stop + 2..close).unwrap_or("")))
         } else {
             None
         };
@@ -535,11 +503,7 @@ mod tests {
     }
 
     fn pairs(input: &[u8]) -> Vec<(String, String)> {
-        parse(input, &env_none)
-            .expect("parses")
-            .into_iter()
-            .map(|e| (e.key, e.value))
-            .collect()
+        parse(input, &env_none).expect("parses").into_iter().map(|e| (e.key, e.value)).collect()
     }
 
     fn kv(k: &str, v: &str) -> (String, String) {
@@ -602,10 +566,7 @@ mod tests {
     // the variable value"; kvfile.go L115-118.
     #[test]
     fn inline_hash_is_part_of_the_value() {
-        assert_eq!(
-            pairs(b"A=b # c\nB=x#y\n"),
-            [kv("A", "b # c"), kv("B", "x#y")]
-        );
+        assert_eq!(pairs(b"A=b # c\nB=x#y\n"), [kv("A", "b # c"), kv("B", "x#y")]);
     }
 
     // kvfile.go L98-101: a key may start with anything but '#'... and
@@ -640,10 +601,7 @@ mod tests {
     fn unicode_leading_whitespace_is_trimmed() {
         let input = "\u{a0}\u{3000}A=1\n";
         let e = ok(input);
-        assert_eq!(
-            (e[0].key.as_str(), e[0].value.as_str(), e[0].value_column),
-            ("A", "1", 5)
-        );
+        assert_eq!((e[0].key.as_str(), e[0].value.as_str(), e[0].value_column), ("A", "1", 5));
         check_spans(input.as_bytes(), &e);
     }
 
@@ -678,10 +636,7 @@ mod tests {
     // whitespace (VT, NBSP) can be inside a key.
     #[test]
     fn other_whitespace_inside_a_key_is_accepted() {
-        assert_eq!(
-            pairs("A\u{0b}B=1\nC\u{a0}D=2\n".as_bytes()),
-            [kv("A\u{0b}B", "1"), kv("C\u{a0}D", "2")]
-        );
+        assert_eq!(pairs("A\u{0b}B=1\nC\u{a0}D=2\n".as_bytes()), [kv("A\u{0b}B", "1"), kv("C\u{a0}D", "2")]);
     }
 
     // ---- keys and values -------------------------------------------------------
@@ -697,10 +652,7 @@ mod tests {
     fn empty_value() {
         let input = b"EMPTY_VAR=\n";
         let e = parse(input, &env_none).unwrap();
-        assert_eq!(
-            (e[0].value.as_str(), e[0].value_column, e[0].value_span),
-            ("", 11, (10, 10))
-        );
+        assert_eq!((e[0].value.as_str(), e[0].value_column, e[0].value_span), ("", 11, (10, 10)));
     }
 
     // kvfile.go L104-106; TestParseFromReaderWithNoName. The message here
@@ -752,10 +704,7 @@ mod tests {
     #[test]
     fn dollar_brace_is_not_expanded() {
         let e = parse(b"H=${HOME}/x\nI=$HOME\n", &|_| Some("/root".to_string())).unwrap();
-        assert_eq!(
-            (e[0].value.as_str(), e[1].value.as_str()),
-            ("${HOME}/x", "$HOME")
-        );
+        assert_eq!((e[0].value.as_str(), e[1].value.as_str()), ("${HOME}/x", "$HOME"));
     }
 
     // kvfile.go L18-19 ("no ... escaping is supported").
@@ -808,10 +757,7 @@ B=C:\temp\
     #[test]
     fn duplicate_keys_are_all_returned_in_order() {
         let e = ok("A=1\nB=2\nA=3\n");
-        let keys: Vec<_> = e
-            .iter()
-            .map(|e| (e.key.as_str(), e.value.as_str(), e.line))
-            .collect();
+        let keys: Vec<_> = e.iter().map(|e| (e.key.as_str(), e.value.as_str(), e.line)).collect();
         assert_eq!(keys, [("A", "1", 1), ("B", "2", 2), ("A", "3", 3)]);
     }
 
@@ -822,22 +768,9 @@ B=C:\temp\
     #[test]
     fn bare_key_set_and_unset() {
         let input = b"# comment=\nVAR=VAR_VALUE\nEMPTY_VAR=\nUNDEFINED_VAR\n  DEFINED_VAR\n";
-        let e = parse(input, &|k| {
-            (k == "DEFINED_VAR").then(|| "defined-value".to_string())
-        })
-        .unwrap();
-        let got: Vec<_> = e
-            .iter()
-            .map(|e| (e.key.as_str(), e.value.as_str(), e.from_process))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("VAR", "VAR_VALUE", false),
-                ("EMPTY_VAR", "", false),
-                ("DEFINED_VAR", "defined-value", true)
-            ]
-        );
+        let e = parse(input, &|k| (k == "DEFINED_VAR").then(|| "defined-value".to_string())).unwrap();
+        let got: Vec<_> = e.iter().map(|e| (e.key.as_str(), e.value.as_str(), e.from_process)).collect();
+        assert_eq!(got, [("VAR", "VAR_VALUE", false), ("EMPTY_VAR", "", false), ("DEFINED_VAR", "defined-value", true)]);
         assert_eq!((e[2].line, e[2].value_column), (5, 3));
         check_spans(input, &e);
     }
@@ -864,10 +797,7 @@ B=C:\temp\
     fn crlf_line_endings() {
         let input = b"A=1\r\nB= 2 \r\nC=3\r";
         let e = parse(input, &env_none).unwrap();
-        let got: Vec<_> = e
-            .iter()
-            .map(|e| (e.key.as_str(), e.value.as_str()))
-            .collect();
+        let got: Vec<_> = e.iter().map(|e| (e.key.as_str(), e.value.as_str())).collect();
         assert_eq!(got, [("A", "1"), ("B", " 2 "), ("C", "3")]);
         check_spans(input, &e);
     }
@@ -875,10 +805,7 @@ B=C:\temp\
     // scan.go dropCR drops one '\r' only; a lone '\r' is not a line end.
     #[test]
     fn lone_cr_is_ordinary_text() {
-        assert_eq!(
-            pairs(b"A=1\rB=2\r\nC=3\r\r\n"),
-            [kv("A", "1\rB=2"), kv("C", "3\r")]
-        );
+        assert_eq!(pairs(b"A=1\rB=2\r\nC=3\r\r\n"), [kv("A", "1\rB=2"), kv("C", "3\r")]);
     }
 
     // kvfile.go L91-93: BOM removed from line 1 only; columns skip it.
@@ -924,22 +851,13 @@ B=C:\temp\
     // its '\n', so 65,535 bytes pass and 65,536 fail, '\r' counted.
     #[test]
     fn line_length_limit_is_exact() {
-        for (len, ending, fine) in [
-            (65535, &b"\n"[..], true),
-            (65535, b"", true),
-            (65536, b"\n", false),
-            (65536, b"", false),
-            (65534, b"\r\n", true),
-            (65535, b"\r\n", false),
-        ] {
+        for (len, ending, fine) in
+            [(65535, &b"\n"[..], true), (65535, b"", true), (65536, b"\n", false), (65536, b"", false), (65534, b"\r\n", true), (65535, b"\r\n", false)]
+        {
             let mut input = b"K=".to_vec();
             input.extend(std::iter::repeat_n(b'v', len - 2));
             input.extend_from_slice(ending);
-            assert_eq!(
-                parse(&input, &env_none).is_ok(),
-                fine,
-                "len {len} ending {ending:?}"
-            );
+            assert_eq!(parse(&input, &env_none).is_ok(), fine, "len {len} ending {ending:?}");
         }
     }
 
@@ -956,10 +874,7 @@ B=C:\temp\
     fn file_without_final_newline() {
         let input = b"A=1\nB=last value ";
         let e = parse(input, &env_none).unwrap();
-        assert_eq!(
-            (e[1].key.as_str(), e[1].value.as_str(), e[1].line),
-            ("B", "last value ", 2)
-        );
+        assert_eq!((e[1].key.as_str(), e[1].value.as_str(), e[1].line), ("B", "last value ", 2));
         check_spans(input, &e);
     }
 
@@ -969,13 +884,7 @@ B=C:\temp\
         let content = "foo=bar\n    baz=quux\n# comment\n\n_foobar=foobaz\nwith.dots=working\nand_underscore=working too\n\n    \t  ";
         assert_eq!(
             pairs(content.as_bytes()),
-            [
-                kv("foo", "bar"),
-                kv("baz", "quux"),
-                kv("_foobar", "foobaz"),
-                kv("with.dots", "working"),
-                kv("and_underscore", "working too"),
-            ]
+            [kv("foo", "bar"), kv("baz", "quux"), kv("_foobar", "foobaz"), kv("with.dots", "working"), kv("and_underscore", "working too"),]
         );
     }
 
@@ -1000,14 +909,7 @@ B=C:\temp\
     // Messages never contain value text, whatever the failure.
     #[test]
     fn messages_never_contain_values() {
-        for input in [
-            &b"=hunter2\n"[..],
-            b"KEY =hunter2\n",
-            b"export KEY=hunter2\n",
-            b"a b=hunter2\n",
-            b"PASSWORD hunter2\n",
-            b"A=hunter2\xff\n",
-        ] {
+        for input in [&b"=hunter2\n"[..], b"KEY =hunter2\n", b"export KEY=hunter2\n", b"a b=hunter2\n", b"PASSWORD hunter2\n", b"A=hunter2\xff\n"] {
             let e = err(input);
             assert!(!e.message.contains("hunter2"), "{}", e.message);
         }
@@ -1033,24 +935,8 @@ B=C:\temp\
     // No panic on any bytes; spans always point at the text.
     #[test]
     fn arbitrary_bytes_never_panic() {
-        let pieces: [&[u8]; 16] = [
-            b"=",
-            b"\n",
-            b"\r",
-            b" ",
-            b"\t",
-            b"#",
-            b"'",
-            b"\"",
-            b"\\",
-            b"\xef\xbb\xbf",
-            b"\xff",
-            b"\xc3",
-            b"\xa4",
-            "\u{a0}".as_bytes(),
-            b"\0",
-            b"${A:-",
-        ];
+        let pieces: [&[u8]; 16] =
+            [b"=", b"\n", b"\r", b" ", b"\t", b"#", b"'", b"\"", b"\\", b"\xef\xbb\xbf", b"\xff", b"\xc3", b"\xa4", "\u{a0}".as_bytes(), b"\0", b"${A:-"];
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         for _ in 0..3000 {
             let mut input = Vec::new();
@@ -1085,10 +971,7 @@ B=C:\temp\
         assert_eq!(dotenv_reading(&hostile), None); // no `}`: nothing to expand
         assert!(dotenv_reading(&format!("\"{hostile}")).is_some());
         assert_eq!(dotenv_reading(&"${a}".repeat(100_000)), Some(String::new()));
-        assert_eq!(
-            dotenv_reading(&format!("{}}}", "${a:-".repeat(100_000))).map(|s| s.len()),
-            Some(5 * 99_999)
-        );
+        assert_eq!(dotenv_reading(&format!("{}}}", "${a:-".repeat(100_000))).map(|s| s.len()), Some(5 * 99_999));
         assert!(dotenv_reading(&"x #".repeat(100_000)).is_some());
         assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
     }
@@ -1098,10 +981,7 @@ B=C:\temp\
     // python-dotenv parse_value: surrounding quotes removed.
     #[test]
     fn dotenv_strips_matching_quotes() {
-        assert_eq!(
-            dotenv_reading("\"hello world\""),
-            Some("hello world".into())
-        );
+        assert_eq!(dotenv_reading("\"hello world\""), Some("hello world".into()));
         assert_eq!(dotenv_reading("'x y'"), Some("x y".into()));
         assert_eq!(dotenv_reading("\"\""), Some("".into()));
     }
@@ -1109,16 +989,7 @@ B=C:\temp\
     // Values both dialects read the same.
     #[test]
     fn dotenv_same_reading_is_none() {
-        for v in [
-            "",
-            "plain",
-            "a#b",
-            "$HOME",
-            "a=b",
-            r"C:\temp\x",
-            "x\"y",
-            "it's",
-        ] {
+        for v in ["", "plain", "a#b", "$HOME", "a=b", r"C:\temp\x", "x\"y", "it's"] {
             assert_eq!(dotenv_reading(v), None, "{v:?}");
         }
     }
@@ -1136,10 +1007,7 @@ B=C:\temp\
     // python-dotenv _double_quote_escapes / _single_quote_escapes.
     #[test]
     fn dotenv_decodes_escapes_in_quotes() {
-        assert_eq!(
-            dotenv_reading(r#""a\nb\"c\\d\q""#),
-            Some("a\nb\"c\\d\\q".into())
-        );
+        assert_eq!(dotenv_reading(r#""a\nb\"c\\d\q""#), Some("a\nb\"c\\d\\q".into()));
         assert_eq!(dotenv_reading(r"'a\nb\'c'"), Some("a\\nb'c".into()));
     }
 

@@ -2,6 +2,7 @@
 //! (dotenv files, an SSM path, the process environment), layered in order, each remembering
 //! where it came from so a finding can point at the line.
 
+pub mod docker;
 pub mod dotenv;
 pub mod reference;
 

@@ -104,15 +104,9 @@ pub fn render(report: &Report) -> String {
 /// A relative path as a URI reference (RFC 3986): every byte but the unreserved ones and `/` is
 /// percent-encoded, so `my dir/p.env` is `my%20dir/p.env`.
 fn uri_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+    utf8_percent_encode(path, KEEP).to_string()
 }
 
 #[cfg(test)]

@@ -10,36 +10,32 @@ pub struct Cloud {
     pub region: String,
 }
 
-pub async fn cloud(endpoint: &str, region: &str) -> Cloud {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+async fn conf(endpoint: &str, region: &str, creds: Credentials) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new(region.to_string()))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "preflight-tests"))
+        .credentials_provider(creds)
         .load()
-        .await;
-    Cloud { ec2: aws_sdk_ec2::Client::new(&conf), ssm: aws_sdk_ssm::Client::new(&conf), region: region.to_string() }
+        .await
+}
+
+fn clients(conf: &aws_config::SdkConfig, region: &str) -> Cloud {
+    Cloud { ec2: aws_sdk_ec2::Client::new(conf), ssm: aws_sdk_ssm::Client::new(conf), region: region.to_string() }
+}
+
+pub async fn cloud(endpoint: &str, region: &str) -> Cloud {
+    clients(&conf(endpoint, region, Credentials::new("testing", "testing", None, None, "preflight-tests")).await, region)
 }
 
 /// The same clients, acting in another account: credentials from STS AssumeRole into a role
 /// of that account (moto needs no role to exist, and keeps each account's state apart).
 pub async fn cloud_in_account(endpoint: &str, region: &str, account: &str) -> Cloud {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new(region.to_string()))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "preflight-tests"))
-        .load()
-        .await;
-    let sts = aws_sdk_sts::Client::new(&conf);
-    let out = sts.assume_role().role_arn(format!("arn:aws:iam::{account}:role/seeder")).role_session_name("seeder").send().await.unwrap();
+    let base = conf(endpoint, region, Credentials::new("testing", "testing", None, None, "preflight-tests")).await;
+    let out =
+        aws_sdk_sts::Client::new(&base).assume_role().role_arn(format!("arn:aws:iam::{account}:role/seeder")).role_session_name("seeder").send().await.unwrap();
     let c = out.credentials().unwrap();
     let creds = Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_string()), None, "assumed");
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new(region.to_string()))
-        .credentials_provider(creds)
-        .load()
-        .await;
-    Cloud { ec2: aws_sdk_ec2::Client::new(&conf), ssm: aws_sdk_ssm::Client::new(&conf), region: region.to_string() }
+    clients(&conf(endpoint, region, creds).await, region)
 }
 
 impl Cloud {
