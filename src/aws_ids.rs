@@ -87,6 +87,15 @@ pub fn is_parameter_name(value: &str) -> bool {
     name_ok && name.len() <= 1011 && selector_ok
 }
 
+/// A Secrets Manager secret name (1-512 of letters, digits and `/_+=.@-`) or a secret ARN.
+pub fn is_secret_id(s: &str) -> bool {
+    if s.starts_with("arn:") {
+        return crate::aws_arn::parse_arn(s)
+            .is_some_and(|a| a.service == "secretsmanager" && a.resource.strip_prefix("secret:").is_some_and(|n| !n.is_empty()));
+    }
+    !s.is_empty() && s.len() <= 512 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+=.@-".contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,25 +2,30 @@
 //! report every format renders. A check that cannot complete marks the run unverified and the
 //! others still run (ripgrep's "an error in one place changes the exit status" rule).
 //!
-//! Order matters: SSM values are resolved first (they may themselves be AMI ids), then the
-//! schema validates the resolved values, then the resources they name are looked up live.
+//! [`check_with_progress`] is the list of stages; each stage is a function below with one
+//! calling convention: the run's context ([`Run`]) in, findings, unverified checks and notes
+//! out through one [`Sink`]. Order matters: SSM references are resolved first (their values
+//! may themselves be AMI ids), then the schema validates the resolved values, then the
+//! resources they name are looked up live.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::checks::secretsmanager::SecretUse;
 use crate::checks::{self, LiveCtx, LiveOut};
 use crate::cloud::Cloud;
 use crate::cloud::aws::{AwsCloud, Timeouts};
 use crate::config::{Config, Environment, SourceEntry};
 use crate::diag::ToolError;
 use crate::env::reference::{self, Part};
-use crate::env::{EnvSet, Origin, Variable};
+use crate::env::{EnvSet, Origin};
 use crate::fingerprint;
-use crate::live::{self, ParameterAnswers, Plan, Progress};
+use crate::live::{self, ParameterAnswers, Plan, Progress, SecretAnswers};
 use crate::report::{Checked, Finding, Location, Report, Unverified};
 use crate::schema::{AwsKind, EnvSchema};
+use crate::secrets::SecretSet;
 
 /// What the user asked `check` for.
 #[derive(Debug, Clone)]
@@ -41,6 +46,54 @@ pub struct Outcome {
     /// Variables whose values are secret (by schema, by name, or read from a SecureString).
     pub secrets: BTreeSet<String>,
     pub commit: Option<String>,
+}
+
+/// What every stage reports into.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub findings: Vec<Finding>,
+    pub unverified: Vec<Unverified>,
+    pub notes: Vec<String>,
+}
+
+impl Sink {
+    fn skipped(&mut self, check: String, region: &str, reason: String) {
+        self.unverified.push(Unverified { check, region: Some(region.to_string()), reason });
+    }
+}
+
+/// What every stage reads: the configuration, the environment, the options, and the cloud
+/// (none offline, or once the account could not be trusted).
+pub struct Run<'a, C: Cloud> {
+    pub cfg: &'a Config,
+    pub env: &'a Environment,
+    pub schema: &'a EnvSchema,
+    pub opts: &'a Options,
+    pub region: &'a str,
+    pub deadline: Instant,
+    pub progress: &'a Progress,
+    pub cloud: Option<&'a C>,
+    /// The account the credentials act in, once asked.
+    pub account: Option<String>,
+    /// Why lookups are not made: `--offline`, or the identity stage's reason.
+    pub offline_word: &'static str,
+}
+
+/// The environment as gathered from its sources and resolved.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    pub set: EnvSet,
+    /// A source could not be read: missing variables are not reported as missing.
+    pub incomplete: bool,
+    /// Variables whose value is secret and unknown (SecureStrings, secrets, `valueFrom`s).
+    pub hidden: BTreeSet<String>,
+    pub params: ParameterAnswers,
+    pub secrets: SecretAnswers,
+    /// Every secret the environment names (references, `secretsmanager:secret` values,
+    /// `valueFrom`s).
+    pub secret_uses: Vec<SecretUse>,
+    /// (variable, SSM parameter name as asked) for every parameter named by name.
+    pub parameter_uses: Vec<(String, String)>,
 }
 
 /// Runs all checks for one environment against the real AWS chain (or none with --offline).
@@ -65,6 +118,7 @@ pub async fn check_with<C: Cloud>(cfg: &Config, env: &Environment, schema: &EnvS
     check_with_progress(cfg, env, schema, opts, cloud, &Progress::default()).await
 }
 
+/// The stages of `check`, in order (docs/architecture.md).
 async fn check_with_progress<C: Cloud>(
     cfg: &Config,
     env: &Environment,
@@ -75,348 +129,208 @@ async fn check_with_progress<C: Cloud>(
 ) -> Result<Outcome, ToolError> {
     // The cloud's deadline leaves a little of --timeout (5%, at most 0.5 s) for the artifact
     // checks and the report, so the whole run ends inside --timeout.
-    let margin = (opts.timeout / 20).min(std::time::Duration::from_millis(500));
+    let margin = (opts.timeout / 20).min(Duration::from_millis(500));
     let deadline = Instant::now() + opts.timeout.saturating_sub(margin);
     let region = env.region.get_ref().as_str();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut unverified: Vec<Unverified> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    // Variables whose values are secret though the schema does not say so (SecureStrings).
-    let mut hidden: BTreeSet<String> = BTreeSet::new();
+    let mut run = Run { cfg, env, schema, opts, region, deadline, progress, cloud, account: None, offline_word: "--offline" };
+    let mut sink = Sink::default();
 
-    // 0. Which account the credentials act in: asked once, before any other lookup. Unknown
-    // or wrong, no other lookup is made (nothing found there could be trusted). It is asked
-    // first when the environment names its account or credentials or reads an SSM path; else
-    // once the local sources are read, if anything is to be looked up at all (an environment
-    // with nothing in the cloud needs no credentials).
-    let mut cloud = cloud;
-    let mut account: Option<String> = None;
-    let mut skipped: Option<&str> = None;
-    let early =
-        env.account.is_some() || env.role_arn.is_some() || env.profile.is_some() || env.source.get_ref().0.iter().any(|e| matches!(e, SourceEntry::SsmPath(_)));
+    // 0. identity, asked before anything is read from the cloud.
+    let early = identity_first(env);
     if early {
-        (cloud, account, skipped) = identity(cfg, env, cloud, deadline, progress, &mut findings, &mut unverified, &mut notes).await;
+        identity(&mut run, &mut sink).await;
     }
-    // 1. Sources, layered in order.
-    progress.phase("reading the environment");
-    let mut set = EnvSet::default();
-    let mut incomplete = false;
-    for entry in &env.source.get_ref().0 {
-        match entry {
-            SourceEntry::Dotenv(rel) => checks::env::load_dotenv(cfg, rel, schema, &mut set, &mut findings)?,
-            SourceEntry::Process => checks::env::load_process(schema, &mut set, &mut findings),
-            SourceEntry::SsmPath(path) => {
-                let Some(cloud) = cloud else {
-                    incomplete = true;
-                    unverified.push(Unverified {
-                        check: format!("source ssm_path {path}"),
-                        region: Some(region.to_string()),
-                        reason: format!("{}: the parameters under this path were not read", skipped.unwrap_or("--offline")),
-                    });
-                    continue;
-                };
-                progress.phase(&format!("reading SSM parameters under {path}"));
-                match live::parameters_by_path(cloud, region, path, deadline, progress).await {
-                    Err(e) => {
-                        incomplete = true;
-                        unverified.push(Unverified { check: format!("source ssm_path {path}"), region: Some(region.to_string()), reason: e.to_string() });
-                    }
-                    Ok(params) => load_ssm_path(path, region, params, &mut set, &mut hidden, &mut findings, cfg, env.source.span()),
-                }
-            }
-        }
-    }
-
-    if !early && cloud.is_some() && needs_cloud(cfg, env, schema, &set) {
-        (cloud, account, skipped) = identity(cfg, env, cloud, deadline, progress, &mut findings, &mut unverified, &mut notes).await;
+    // 1. sources, layered in order.
+    let mut g = gather(&run, &mut sink).await?;
+    if !early && run.cloud.is_some() && needs_cloud(&run, &g.set) {
+        identity(&mut run, &mut sink).await;
     } else if !early {
-        cloud = None;
+        run.cloud = None;
     }
-    let offline_word = skipped.unwrap_or("--offline");
-
-    // 2. Dynamic references.
-    progress.phase("resolving SSM references");
-    let mut params = ParameterAnswers::default();
-    resolve_references(&mut set, region, cloud, offline_word, &mut params, deadline, progress, &mut findings, &mut unverified, &mut hidden).await;
-
-    // 3. Which variables are secret (schema, name, value shape, SecureString), decided once;
-    // then schema validation.
-    let secrets = secret_set(schema, &set, &hidden);
-    let is_secret = |n: &str| secrets.contains(n);
-    let unknown: BTreeSet<String> = set.vars.values().filter(|v| v.value.is_none()).map(|v| v.name.clone()).collect();
-    let validated = checks::env::validate(schema, &set, &secrets, &unknown, incomplete, region, &mut findings);
-    if incomplete {
-        notes.push("a source could not be read, so required variables were not reported as missing".into());
-    }
-    // A resource named by a SecureString is never decrypted, so never looked up: say so, rather
-    // than let it pass unseen.
-    if cloud.is_some() {
-        for var in set.vars.values().filter(|v| v.value.is_none() && hidden.contains(&v.name)) {
-            if let Some(kind) = schema.property(&var.name).and_then(|p| p.aws) {
-                unverified.push(Unverified {
-                    check: format!("{} {}", kind.as_str(), var.name),
-                    region: Some(region.to_string()),
-                    reason: "the value is a SecureString, which preflight never decrypts, so the resource it names was not looked up".into(),
-                });
-            }
-        }
-    }
-
-    // 4. Live checks.
-    let mut live_out = LiveOut::default();
-    let mut image_tags: Option<checks::artifact::ImageTags> = None;
-    let vpc = env.vpc.as_ref().map(|v| (v.get_ref().as_str(), Some(config_location(cfg, v.span()))));
-    match cloud {
-        None => {
-            let n = validated.resources.len() + usize::from(vpc.is_some());
-            if n > 0 {
-                notes.push(format!("{offline_word}: {n} cloud resource name(s) were checked for shape only, not looked up"));
-            }
-        }
-        Some(cloud) => {
-            let mut plan = Plan { region: region.to_string(), failover_regions: env.regions()[1..].to_vec(), ..Default::default() };
-            for (_, kind, value) in &validated.resources {
-                plan.add(*kind, value);
-            }
-            if let Some((v, _)) = &vpc {
-                plan.add(AwsKind::Vpc, v);
-            }
-            // Groups named with nothing to place the launch in a VPC: it goes to the default one.
-            plan.default_vpc = !plan.group_names.is_empty() && vpc.is_none() && plan.subnets.is_empty();
-            // Images whose tags hold an artifact's provenance are looked up with the others.
-            for a in &cfg.artifacts {
-                if let Some(crate::config::Provenance::Image(img)) = a.provenance.as_ref().map(|p| p.get_ref())
-                    && let Some(id) = set.vars.get(&img.image_var).and_then(|v| v.value.as_deref())
-                    && crate::aws_ids::is_id(id, "ami")
-                {
-                    plan.add(AwsKind::Image, id);
-                }
-            }
-            progress.phase("looking up resources");
-            let answers = live::run(cloud, &plan, &mut params, deadline, progress).await;
-            let ctx = LiveCtx {
-                region,
-                failover_regions: &plan.failover_regions,
-                vpc: vpc.clone(),
-                resources: &validated.resources,
-                env: &set,
-                is_secret: &is_secret,
-            };
-            checks::ami::judge(&ctx, &answers, SystemTime::now(), &mut live_out);
-            checks::network::judge(&ctx, &answers, &mut live_out);
-            checks::compute::judge(&ctx, &answers, &mut live_out);
-            checks::ssm::judge(&ctx, &params, &mut live_out);
-            if let Some(Ok(images)) = &answers.images {
-                image_tags = Some(images.iter().map(|i| (i.id.clone(), i.tags.clone())).collect());
-            }
-        }
-    }
-    findings.append(&mut live_out.findings);
-    unverified.append(&mut live_out.unverified);
-
-    // 5. Artifacts, against the commit being deployed.
-    let mut artifact_digests = Vec::new();
-    if !cfg.artifacts.is_empty() {
-        progress.phase("checking artifacts");
-        let repo = crate::git::Repo::open(&cfg.root)?;
-        let commit = repo.resolve(opts.rev.as_deref())?;
-        let at_head = repo.resolve(None).ok() == Some(commit);
-        let values: BTreeMap<String, String> = set.vars.values().filter_map(|v| v.value.clone().map(|x| (v.name.clone(), x))).collect();
-        let mut out =
-            checks::artifact::check(&checks::artifact::Inputs { cfg, repo: &repo, commit, at_head, values: &values, image_tags: image_tags.as_ref(), region })?;
-        findings.append(&mut out.findings);
-        unverified.append(&mut out.unverified);
-        artifact_digests = out.digests;
-    }
-
-    // 6. Drift against the tested environment.
-    let mut resource_counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (var, _, _) in &validated.resources {
-        *resource_counts.entry(var.clone()).or_default() += 1;
-    }
-    let resolved = checks::drift::Resolved {
-        values: set.vars.values().map(|v| (v.name.clone(), v.value.clone())).collect(),
-        attributes: std::mem::take(&mut live_out.attributes),
-        resource_counts,
-        artifacts: artifact_digests.iter().cloned().collect(),
-        live: cloud.is_some(),
-    };
-    if let Some((lock, name)) = &opts.against {
-        let blocked: BTreeSet<String> = findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).filter_map(|f| f.key.clone()).collect();
-        let (mut f, mut u) = checks::drift::compare(lock, name, schema, &set, &secrets.names, &blocked, &resolved, region);
-        // An artifact's drift points at its [[artifacts]] entry, as the other artifact rules do.
-        for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_ARTIFACT && f.location.is_none()) {
-            if let Some(a) = cfg.artifacts.iter().find(|a| Some(a.name.get_ref()) == finding.key.as_ref()) {
-                finding.location = Some(checks::artifact::location(cfg, a));
-            }
-        }
-        // Across accounts, resources are compared by their attributes; the message says which
-        // two accounts, so a reader knows where to look on each side.
-        if let (Some(tested), Some(now)) = (&lock.account, &account)
-            && tested != now
-        {
-            for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_RESOURCE) {
-                finding.message.push_str(&format!(" (tested in AWS account {tested}, checked in {now})"));
-            }
-        }
-        findings.append(&mut f);
-        unverified.append(&mut u);
-    }
-
-    // 7. Fingerprint of exactly what was checked.
+    // 2. references: SSM values resolved, secrets and valueFroms collected.
+    resolve_references(&run, &mut g, &mut sink).await;
+    // 3. which variables are secret, decided once; 4. schema validation.
+    let secrets = secret_set(schema, &g.set, &g.hidden);
+    let validated = validate(&run, &g, &secrets, &mut sink);
+    // 5-6. live lookups, judged by each family.
+    let (mut live_out, image_tags) = look_up(&run, &mut g, &validated, &secrets, &mut sink).await;
+    // 7. artifacts, against the commit being deployed.
+    let artifact_digests = artifacts(&run, &g.set, image_tags.as_ref(), &mut sink)?;
+    // 8. drift against the tested environment.
+    let resolved = resolved(&run, &g.set, &validated, &mut live_out, &artifact_digests);
+    drift(&run, &g.set, &secrets, &resolved, &mut sink);
+    // 9. fingerprint of exactly what was checked.
     let commit = crate::git::commit(&cfg.root, opts.rev.as_deref())?;
-    // A value that cannot be known (an ssm-secure reference) enters as its text plus the
-    // versions of the SecureStrings it names: rotating one changes the fingerprint, though its
-    // value is never decrypted.
-    let fp_values: Vec<(&str, String, bool)> = set
-        .vars
-        .values()
-        .map(|v| {
-            let text = match &v.value {
-                Some(x) => x.clone(),
-                None => {
-                    let versions: Vec<String> = reference::parse(&v.raw)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter_map(|p| match p {
-                            Part::Ref(r) if r.secure => {
-                                let version = params.by_name.get(&r.name)?.as_ref().ok()?.as_ref()?.version?;
-                                Some(format!("{}@{version}", r.name))
-                            }
-                            _ => None,
-                        })
-                        .collect();
-                    if versions.is_empty() { v.raw.clone() } else { format!("{}\0{}", v.raw, versions.join(",")) }
-                }
-            };
-            (v.name.as_str(), text, secrets.contains(&v.name))
-        })
-        .collect();
-    let inputs = fingerprint::Inputs {
-        environment: &env.name,
-        variables: fp_values.iter().map(|(n, t, s)| (*n, t.as_str(), *s)).collect(),
-        resources: live_out.resolved.clone(),
-        artifacts: artifact_digests,
-        commit: commit.clone(),
-        account: account.clone(),
-    };
-    let fp = fingerprint::compute(&inputs, fingerprint::key_from_env().as_deref());
-    if let Some(expected) = &opts.expect_fingerprint
-        && expected.trim() != fp
-    {
-        findings.push(
-            Finding::new(&checks::drift::rules::FINGERPRINT_MISMATCH, format!("the environment's fingerprint is {fp}, not the expected {}", expected.trim()))
-                .help("the environment changed since the check that produced the expected fingerprint; run `preflight check` again and deploy what it passes"),
-        );
-    }
-
-    let mut checked = Checked { variables: set.vars.len(), artifacts: cfg.artifacts.len(), ..Default::default() };
-    let distinct: BTreeSet<(AwsKind, &str)> = validated.resources.iter().map(|(_, k, v)| (*k, v.as_str())).collect();
-    for (kind, _) in &distinct {
-        *slot(&mut checked, *kind) += 1;
-    }
-    checked.parameters += params.by_name.keys().filter(|n| !distinct.contains(&(AwsKind::Parameter, n.as_str()))).count();
-    // Parameters read by an ssm_path source were checked too (they exist: they were listed).
-    checked.parameters += set.vars.values().filter(|v| matches!(v.origin, Origin::Ssm { .. })).count();
-
-    // What the report is masked with: the secret variables' values and the literal text
-    // they are written with (a `{{resolve:...}}` reference only names a parameter and is not
-    // secret), and the passwords of URLs in every other value.
-    let secret_texts: Vec<String> = set
-        .vars
-        .values()
-        .filter(|v| secrets.contains(&v.name))
-        .flat_map(|v| {
-            let raw: Vec<String> = match reference::parse(&v.raw) {
-                Ok(parts) if parts.iter().any(|p| matches!(p, Part::Ref(_))) => {
-                    parts.into_iter().filter_map(|p| if let Part::Text(t) = p { Some(t) } else { None }).collect()
-                }
-                _ => vec![v.raw.clone()],
-            };
-            raw.into_iter().chain(v.value.clone())
-        })
-        .collect();
-    let other_values: Vec<&str> =
-        set.vars.values().filter(|v| !secrets.contains(&v.name)).flat_map(|v| [Some(v.raw.as_str()), v.value.as_deref()]).flatten().collect();
-    let redactor = crate::secrets::Redactor::new(secret_texts.iter().map(String::as_str), other_values);
-    let mut cases: BTreeSet<(&'static str, String)> = set.vars.keys().map(|n| ("env", n.clone())).collect();
-    for (var, kind, _) in &validated.resources {
-        cases.insert((family_of(*kind), var.clone()));
-    }
-    for v in set.vars.values().filter(|v| reference::has_reference(&v.raw)) {
-        cases.insert(("ssm", v.name.clone()));
-    }
-    for a in &cfg.artifacts {
-        cases.insert(("artifact", a.name.get_ref().clone()));
-    }
-    if let Some((lock, _)) = &opts.against {
-        cases.extend(lock.variables.keys().chain(set.vars.keys()).map(|n| ("drift", n.clone())));
-    }
-    if opts.expect_fingerprint.is_some() {
-        cases.insert(("drift", "fingerprint".into()));
-    }
-    let mut report = Report {
-        cases: cases.into_iter().collect(),
-        environment: env.name.clone(),
-        fingerprint: fp,
-        findings,
-        unverified,
-        checked,
-        sources: std::mem::take(&mut set.files),
-        notes,
-        config_file: cfg.file_name(),
-        account,
-    };
-    report.redact(&redactor);
-    report.sort();
-    report.cap(checks::env::MAX_PER_RULE);
-    let secret_names = secrets.names.clone();
-    Ok(Outcome { report, resolved, secrets: secret_names, commit })
+    let fp = fingerprint_of(&run, &g, &secrets, &live_out, artifact_digests, commit.clone(), &mut sink);
+    // 10. the report, redacted, sorted and capped.
+    let report = report(&run, g, &validated, &secrets, fp, sink);
+    Ok(Outcome { report, resolved, secrets: secrets.names, commit })
 }
 
-/// Runs the identity stage (`checks::account`): the cloud to use from here on (none when the
-/// account is wrong or unknown), the account, and why lookups are skipped.
-#[allow(clippy::too_many_arguments)]
-async fn identity<'c, C: Cloud>(
-    cfg: &Config,
-    env: &Environment,
-    cloud: Option<&'c C>,
-    deadline: Instant,
-    progress: &Progress,
-    findings: &mut Vec<Finding>,
-    unverified: &mut Vec<Unverified>,
-    notes: &mut Vec<String>,
-) -> (Option<&'c C>, Option<String>, Option<&'static str>) {
-    let Some(c) = cloud else { return (None, None, None) };
-    progress.phase("asking STS which account the credentials act in");
-    match checks::account::identify(cfg, env, c, deadline).await {
-        checks::account::Identity::Trusted(a) => (Some(c), a, None),
+/// True when the account is asked before the sources are read: the environment names its
+/// account or credentials, or a source is itself in the cloud.
+fn identity_first(env: &Environment) -> bool {
+    env.account.is_some()
+        || env.role_arn.is_some()
+        || env.profile.is_some()
+        || env.source.get_ref().0.iter().any(|e| matches!(e, SourceEntry::SsmPath(_) | SourceEntry::TaskDefinitionArn { .. }))
+}
+
+/// Stage 0 (`checks::account`): which account the credentials act in. Unknown or wrong, no
+/// other lookup is made (nothing found there could be trusted).
+async fn identity<C: Cloud>(run: &mut Run<'_, C>, sink: &mut Sink) {
+    let Some(c) = run.cloud else { return };
+    run.progress.phase("asking STS which account the credentials act in");
+    match checks::account::identify(run.cfg, run.env, c, run.deadline).await {
+        checks::account::Identity::Trusted(a) => run.account = a,
         checks::account::Identity::Mismatch { actual, finding } => {
-            findings.push(finding);
-            notes.push(format!("no live lookup was made: the credentials act in account {actual}, so nothing found there could be trusted"));
-            (None, Some(actual), Some("skipped (wrong account)"))
+            sink.findings.push(finding);
+            sink.notes.push(format!("no live lookup was made: the credentials act in account {actual}, so nothing found there could be trusted"));
+            (run.cloud, run.account, run.offline_word) = (None, Some(actual), "skipped (wrong account)");
         }
         checks::account::Identity::Unverified(u) => {
-            unverified.push(u);
-            (None, None, Some("skipped (the account could not be verified)"))
+            sink.unverified.push(u);
+            (run.cloud, run.offline_word) = (None, "skipped (the account could not be verified)");
         }
     }
+}
+
+/// Stage 1: the sources, layered in order (later entries win).
+async fn gather<C: Cloud>(run: &Run<'_, C>, sink: &mut Sink) -> Result<Gathered, ToolError> {
+    run.progress.phase("reading the environment");
+    let mut g = Gathered::default();
+    for entry in &run.env.source.get_ref().0 {
+        match entry {
+            SourceEntry::Dotenv { path, dialect } => checks::env::load_dotenv(run.cfg, path, *dialect, run.schema, &mut g.set, &mut sink.findings)?,
+            SourceEntry::Process => checks::env::load_process(run.schema, &mut g.set, &mut sink.findings),
+            SourceEntry::SsmPath(path) => {
+                let what = format!("source ssm_path {path}");
+                let Some(cloud) = run.cloud else {
+                    g.incomplete = true;
+                    sink.skipped(what, run.region, format!("{}: the parameters under this path were not read", run.offline_word));
+                    continue;
+                };
+                run.progress.phase(&format!("reading SSM parameters under {path}"));
+                match live::parameters_by_path(cloud, run.region, path, run.deadline, run.progress).await {
+                    Err(e) => {
+                        g.incomplete = true;
+                        sink.skipped(what, run.region, e.to_string());
+                    }
+                    Ok(params) => checks::env::load_ssm_path(run.cfg, run.env, path, params, &mut g.set, &mut g.hidden, &mut sink.findings),
+                }
+            }
+            SourceEntry::TaskDefinition { path, container } => {
+                let files = checks::env::load_task_definition_file(run.cfg, path, container, &mut g.set, &mut g.hidden, &mut sink.findings)?;
+                if files > 0 {
+                    sink.notes.push(format!(
+                        "container {container} of {path} also reads {files} environment file(s) from S3, which preflight does not fetch: list them as `dotenv` sources with `dialect = \"docker\"` to check them"
+                    ));
+                }
+            }
+            SourceEntry::TaskDefinitionArn { id, container } => {
+                let what = format!("source task_definition_arn {id}");
+                let Some(cloud) = run.cloud else {
+                    g.incomplete = true;
+                    sink.skipped(what, run.region, format!("{}: the registered task definition was not read", run.offline_word));
+                    continue;
+                };
+                run.progress.phase(&format!("reading task definition {id}"));
+                match live::task_definition(cloud, run.region, id, run.deadline, run.progress).await {
+                    Err(e) => {
+                        g.incomplete = true;
+                        sink.skipped(what, run.region, e.to_string());
+                    }
+                    Ok(None) => {
+                        return Err(ToolError::new(format!(
+                            "task definition {id} is not registered in {} (DescribeTaskDefinition found no such revision)",
+                            run.region
+                        ))
+                        .with_help(format!(
+                            "check `task_definition_arn` in {}: aws ecs list-task-definitions --region {}",
+                            run.cfg.path.display(),
+                            run.region
+                        )));
+                    }
+                    Ok(Some(td)) => checks::env::load_task_definition(run.cfg, id, &td, container, &mut g.set, &mut g.hidden)?,
+                }
+            }
+        }
+    }
+    Ok(g)
 }
 
 /// True when anything of the environment is to be looked up live: a reference in a value, a
-/// cloud resource kind in the schema, the environment's `vpc`, an image holding provenance.
-fn needs_cloud(cfg: &Config, env: &Environment, schema: &EnvSchema, set: &EnvSet) -> bool {
-    env.vpc.is_some()
+/// `valueFrom`, a cloud resource kind in the schema, the environment's `vpc`, an image
+/// holding provenance.
+fn needs_cloud<C: Cloud>(run: &Run<'_, C>, set: &EnvSet) -> bool {
+    let schema = run.schema;
+    run.env.vpc.is_some()
         || schema.properties.values().chain(schema.patterns.iter().map(|(_, p)| p)).chain(schema.additional.as_ref()).any(|p| p.aws.is_some())
-        || cfg.artifacts.iter().any(|a| matches!(a.provenance.as_ref().map(|p| p.get_ref()), Some(crate::config::Provenance::Image(_))))
-        || set.vars.values().any(|v| reference::has_reference(&v.raw))
+        || run.cfg.artifacts.iter().any(|a| matches!(a.provenance.as_ref().map(|p| p.get_ref()), Some(crate::config::Provenance::Image(_))))
+        || set.vars.values().any(|v| v.is_value_from() || reference::has_reference(&v.raw))
+}
+
+/// Stage 2: replaces `{{resolve:ssm:...}}` references with parameter values, and collects
+/// the parameters and secrets named by references and task definition `valueFrom`s. A secure
+/// reference, a secret and a `valueFrom` are only checked to exist: the variable's value stays
+/// unknown and secret.
+async fn resolve_references<C: Cloud>(run: &Run<'_, C>, g: &mut Gathered, sink: &mut Sink) {
+    run.progress.phase("resolving references");
+    let mut parsed: BTreeMap<String, Vec<Part>> = BTreeMap::new();
+    let mut value_from: Vec<(String, String)> = Vec::new();
+    for var in g.set.vars.values_mut() {
+        // Values read from an ssm_path are final (a SecureString's stays unknown).
+        if var.value.is_some() || matches!(var.origin, Origin::Ssm { .. }) {
+            continue;
+        }
+        if var.is_value_from() {
+            g.hidden.insert(var.name.clone());
+            match crate::aws_arn::parse_value_from(&var.raw) {
+                Ok(crate::aws_arn::ValueFrom::Ssm { .. }) => value_from.push((var.name.clone(), var.raw.clone())),
+                Ok(crate::aws_arn::ValueFrom::Secret(r)) => g.secret_uses.push(SecretUse { var: var.name.clone(), reference: r, by_reference: true }),
+                Err(m) => sink.findings.push(checks::ssm::malformed_value_from(var, m)),
+            }
+            continue;
+        }
+        if !reference::has_reference(&var.raw) {
+            var.value = Some(var.raw.clone());
+            continue;
+        }
+        match reference::parse(&var.raw) {
+            Err(m) => sink.findings.push(checks::ssm::malformed_reference(var, m.message)),
+            Ok(parts) => {
+                for r in parts.iter().filter_map(|p| if let Part::Ref(r) = p { Some(r) } else { None }) {
+                    if r.secure {
+                        g.hidden.insert(var.name.clone());
+                    }
+                    match &r.secret {
+                        Some(s) => g.secret_uses.push(SecretUse { var: var.name.clone(), reference: s.clone(), by_reference: true }),
+                        None => g.parameter_uses.push((var.name.clone(), r.name.clone())),
+                    }
+                }
+                parsed.insert(var.name.clone(), parts);
+            }
+        }
+    }
+    g.parameter_uses.extend(value_from.iter().cloned());
+    let names: BTreeSet<String> = g.parameter_uses.iter().map(|(_, n)| n.clone()).collect();
+    if names.is_empty() {
+        return;
+    }
+    let Some(cloud) = run.cloud else {
+        let reason = format!("{}: {{{{resolve:ssm:...}}}} references were not resolved, so those values were not validated", run.offline_word);
+        sink.skipped(format!("{} SSM reference(s) in values", names.len()), run.region, reason);
+        return;
+    };
+    live::parameters(cloud, run.region, &names, &mut g.params, run.deadline, run.progress).await;
+    checks::ssm::substitute(run.region, &mut g.set, parsed, &value_from, &g.params, &mut sink.findings, &mut sink.unverified);
 }
 
 /// The run's secret variables: by schema (`writeOnly` at any depth, or the explicit opt-out),
 /// by name, by the shape of the value as written or as resolved, and every value preflight
-/// could not read (a SecureString).
-fn secret_set(schema: &EnvSchema, set: &EnvSet, hidden: &BTreeSet<String>) -> crate::secrets::SecretSet {
-    let mut out = crate::secrets::SecretSet::default();
+/// could not read (a SecureString, a secret).
+fn secret_set(schema: &EnvSchema, set: &EnvSet, hidden: &BTreeSet<String>) -> SecretSet {
+    let mut out = SecretSet::default();
     for v in set.vars.values() {
         let says = schema.write_only(&v.name);
         let secret = hidden.contains(&v.name)
@@ -429,6 +343,333 @@ fn secret_set(schema: &EnvSchema, set: &EnvSet, hidden: &BTreeSet<String>) -> cr
     out
 }
 
+/// Stage 4: the schema's types and keywords, and the offline shape of resource names.
+fn validate<C: Cloud>(run: &Run<'_, C>, g: &Gathered, secrets: &SecretSet, sink: &mut Sink) -> checks::env::Validated {
+    let unknown: BTreeSet<String> = g.set.vars.values().filter(|v| v.value.is_none()).map(|v| v.name.clone()).collect();
+    let validated = checks::env::validate(run.schema, &g.set, secrets, &unknown, g.incomplete, run.region, &mut sink.findings);
+    if g.incomplete {
+        sink.notes.push("a source could not be read, so required variables were not reported as missing".into());
+    }
+    for u in &g.secret_uses {
+        if let Some(key) = &u.reference.json_key {
+            sink.notes
+                .push(format!("{}: the JSON key `{key}` of secret {} was not checked (preflight never reads a secret's value)", u.var, u.reference.secret_id));
+        }
+    }
+    // A resource named by a value preflight cannot read is never looked up: say so, rather
+    // than let it pass unseen.
+    if run.cloud.is_some() {
+        for var in g.set.vars.values().filter(|v| v.value.is_none() && g.hidden.contains(&v.name)) {
+            if let Some(kind) = run.schema.property(&var.name).and_then(|p| p.aws) {
+                let reason = "the value is a SecureString or a secret, which preflight never reads, so the resource it names was not looked up".into();
+                sink.skipped(format!("{} {}", kind.as_str(), var.name), run.region, reason);
+            }
+        }
+    }
+    validated
+}
+
+/// Stages 5 and 6: every lookup of the primary and failover regions (batched per region and
+/// kind, SPEC section 5), judged by each family. Returns the judges' output and the tags of
+/// the images found (for image provenance).
+async fn look_up<C: Cloud>(
+    run: &Run<'_, C>,
+    g: &mut Gathered,
+    validated: &checks::env::Validated,
+    secrets: &SecretSet,
+    sink: &mut Sink,
+) -> (LiveOut, Option<checks::artifact::ImageTags>) {
+    let mut out = LiveOut::default();
+    for (var, kind, value) in &validated.resources {
+        match kind {
+            AwsKind::Secret => g.secret_uses.push(SecretUse {
+                var: var.clone(),
+                reference: crate::aws_arn::SecretRef { secret_id: value.clone(), json_key: None, version_stage: None, version_id: None },
+                by_reference: false,
+            }),
+            AwsKind::Parameter => g.parameter_uses.push((var.clone(), value.clone())),
+            _ => {}
+        }
+    }
+    let vpc = run.env.vpc.as_ref().map(|v| (v.get_ref().as_str(), Some(config_location(run.cfg, v.span()))));
+    let Some(cloud) = run.cloud else {
+        let n = validated.resources.len() + usize::from(vpc.is_some()) + g.secret_uses.len();
+        if n > 0 {
+            sink.notes.push(format!("{}: {n} cloud resource name(s) were checked for shape only, not looked up", run.offline_word));
+        }
+        return (out, None);
+    };
+    let plan = plan(run, g, validated);
+    let failover_plan = failover_plan(g, validated);
+    let secret_ids: BTreeSet<String> = g.secret_uses.iter().map(|u| u.reference.secret_id.clone()).collect();
+    run.progress.phase("looking up resources");
+    let (d, p) = (run.deadline, run.progress);
+    let failover_regions = &plan.failover_regions;
+    let (answers, failover, ()) = tokio::join!(
+        live::run(cloud, &plan, &mut g.params, d, p),
+        live::failover(cloud, failover_regions, &failover_plan, d, p),
+        live::secrets(cloud, run.region, &secret_ids, &mut g.secrets, d, p),
+    );
+    let is_secret = |n: &str| secrets.contains(n);
+    let ctx = LiveCtx { region: run.region, failover_regions, vpc, resources: &validated.resources, env: &g.set, is_secret: &is_secret };
+    checks::ami::judge(&ctx, &answers, SystemTime::now(), &mut out);
+    checks::network::judge(&ctx, &answers, &mut out);
+    checks::compute::judge(&ctx, &answers, &mut out);
+    checks::compute::judge_failover(&ctx, &answers, &failover, &mut out);
+    checks::ssm::judge(&ctx, &g.params, &mut out);
+    checks::ssm::judge_failover(&ctx, &g.parameter_uses, &g.params, &failover, &mut out);
+    checks::secretsmanager::judge(&ctx, &g.secret_uses, &g.secrets, &mut out);
+    checks::secretsmanager::judge_failover(&ctx, &g.secret_uses, &g.secrets, &failover, &mut out);
+    let image_tags = match &answers.images {
+        Some(Ok(images)) => Some(images.iter().map(|i| (i.id.clone(), i.tags.clone())).collect()),
+        _ => None,
+    };
+    sink.findings.append(&mut out.findings);
+    sink.unverified.append(&mut out.unverified);
+    (out, image_tags)
+}
+
+/// The primary region's lookups: every resource value, the environment's `vpc`, and the images
+/// whose tags hold an artifact's provenance.
+fn plan<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Validated) -> Plan {
+    let mut plan = Plan { region: run.region.to_string(), failover_regions: run.env.regions()[1..].to_vec(), ..Default::default() };
+    for (_, kind, value) in &validated.resources {
+        plan.add(*kind, value);
+    }
+    if let Some(v) = &run.env.vpc {
+        plan.add(AwsKind::Vpc, v.get_ref());
+    }
+    // Groups named with nothing to place the launch in a VPC: it goes to the default one.
+    plan.default_vpc = !plan.group_names.is_empty() && run.env.vpc.is_none() && plan.subnets.is_empty();
+    for a in &run.cfg.artifacts {
+        if let Some(crate::config::Provenance::Image(img)) = a.provenance.as_ref().map(|p| p.get_ref())
+            && let Some(id) = g.set.vars.get(&img.image_var).and_then(|v| v.value.as_deref())
+            && crate::aws_ids::is_id(id, "ami")
+        {
+            plan.add(AwsKind::Image, id);
+        }
+    }
+    plan
+}
+
+/// What each failover region is asked: everything named by name (SPEC section 1). Regional ids
+/// (`sg-`, `subnet-`, `vpc-`, `lt-`) are not: they differ per region.
+fn failover_plan(g: &Gathered, validated: &checks::env::Validated) -> live::FailoverPlan {
+    let mut plan = live::FailoverPlan::default();
+    plan.parameters.extend(g.parameter_uses.iter().filter_map(|(_, n)| checks::ssm::failover_name(n)));
+    plan.secrets.extend(g.secret_uses.iter().map(|u| live::secret_list_name(&u.reference.secret_id)));
+    for (_, kind, value) in &validated.resources {
+        match kind {
+            AwsKind::KeyPair => plan.key_pairs.insert(value.clone()),
+            AwsKind::LaunchTemplate if !crate::aws_ids::is_id(value, "lt") => plan.launch_template_names.insert(value.clone()),
+            AwsKind::InstanceType => plan.instance_types.insert(value.clone()),
+            _ => false,
+        };
+    }
+    plan
+}
+
+/// Stage 7: artifact freshness against the commit being deployed.
+fn artifacts<C: Cloud>(
+    run: &Run<'_, C>,
+    set: &EnvSet,
+    image_tags: Option<&checks::artifact::ImageTags>,
+    sink: &mut Sink,
+) -> Result<Vec<(String, String)>, ToolError> {
+    if run.cfg.artifacts.is_empty() {
+        return Ok(Vec::new());
+    }
+    run.progress.phase("checking artifacts");
+    let repo = crate::git::Repo::open(&run.cfg.root)?;
+    let commit = repo.resolve(run.opts.rev.as_deref())?;
+    let at_head = repo.resolve(None).ok() == Some(commit);
+    let values: BTreeMap<String, String> = set.vars.values().filter_map(|v| v.value.clone().map(|x| (v.name.clone(), x))).collect();
+    let inputs = checks::artifact::Inputs { cfg: run.cfg, repo: &repo, commit, at_head, values: &values, image_tags, region: run.region };
+    let mut out = checks::artifact::check(&inputs)?;
+    sink.findings.append(&mut out.findings);
+    sink.unverified.append(&mut out.unverified);
+    Ok(out.digests)
+}
+
+/// What this run resolved, in the shape the lock records.
+fn resolved<C: Cloud>(
+    run: &Run<'_, C>,
+    set: &EnvSet,
+    validated: &checks::env::Validated,
+    live_out: &mut LiveOut,
+    artifact_digests: &[(String, String)],
+) -> checks::drift::Resolved {
+    let mut resource_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (var, _, _) in &validated.resources {
+        *resource_counts.entry(var.clone()).or_default() += 1;
+    }
+    checks::drift::Resolved {
+        values: set.vars.values().map(|v| (v.name.clone(), v.value.clone())).collect(),
+        attributes: std::mem::take(&mut live_out.attributes),
+        resource_counts,
+        artifacts: artifact_digests.iter().cloned().collect(),
+        live: run.cloud.is_some(),
+    }
+}
+
+/// Stage 8: drift against the tested environment's lock.
+fn drift<C: Cloud>(run: &Run<'_, C>, set: &EnvSet, secrets: &SecretSet, resolved: &checks::drift::Resolved, sink: &mut Sink) {
+    let Some((lock, name)) = &run.opts.against else { return };
+    let blocked: BTreeSet<String> = sink.findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).filter_map(|f| f.key.clone()).collect();
+    let (mut f, mut u) = checks::drift::compare(lock, name, run.schema, set, &secrets.names, &blocked, resolved, run.region);
+    // An artifact's drift points at its [[artifacts]] entry, as the other artifact rules do.
+    for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_ARTIFACT && f.location.is_none()) {
+        if let Some(a) = run.cfg.artifacts.iter().find(|a| Some(a.name.get_ref()) == finding.key.as_ref()) {
+            finding.location = Some(checks::artifact::location(run.cfg, a));
+        }
+    }
+    // Across accounts, resources are compared by their attributes; the message says which two
+    // accounts, so a reader knows where to look on each side.
+    if let (Some(tested), Some(now)) = (&lock.account, &run.account)
+        && tested != now
+    {
+        for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_RESOURCE) {
+            finding.message.push_str(&format!(" (tested in AWS account {tested}, checked in {now})"));
+        }
+    }
+    sink.findings.append(&mut f);
+    sink.unverified.append(&mut u);
+}
+
+/// Stage 9: the fingerprint, and `fingerprint-mismatch` against `--expect-fingerprint`.
+fn fingerprint_of<C: Cloud>(
+    run: &Run<'_, C>,
+    g: &Gathered,
+    secrets: &SecretSet,
+    live_out: &LiveOut,
+    artifacts: Vec<(String, String)>,
+    commit: Option<String>,
+    sink: &mut Sink,
+) -> String {
+    let fp_values: Vec<(&str, String, bool)> =
+        g.set.vars.values().map(|v| (v.name.as_str(), fingerprint_text(v, &g.params), secrets.contains(&v.name))).collect();
+    let inputs = fingerprint::Inputs {
+        environment: &run.env.name,
+        variables: fp_values.iter().map(|(n, t, s)| (*n, t.as_str(), *s)).collect(),
+        resources: live_out.resolved.clone(),
+        artifacts,
+        commit,
+        account: run.account.clone(),
+    };
+    let fp = fingerprint::compute(&inputs, fingerprint::key_from_env().as_deref());
+    if let Some(expected) = &run.opts.expect_fingerprint
+        && expected.trim() != fp
+    {
+        sink.findings.push(
+            Finding::new(&checks::drift::rules::FINGERPRINT_MISMATCH, format!("the environment's fingerprint is {fp}, not the expected {}", expected.trim()))
+                .help("the environment changed since the check that produced the expected fingerprint; run `preflight check` again and deploy what it passes"),
+        );
+    }
+    fp
+}
+
+/// A variable's text in the fingerprint. A value that cannot be known (an ssm-secure reference,
+/// a `valueFrom`) enters as its text plus the versions of the SecureStrings it names: rotating
+/// one changes the fingerprint, though its value is never decrypted. (Secrets Manager secrets
+/// enter through their version ids among the resolved resources.)
+fn fingerprint_text(v: &crate::env::Variable, params: &ParameterAnswers) -> String {
+    if let Some(x) = &v.value {
+        return x.clone();
+    }
+    let version = |name: &str| params.by_name.get(name)?.as_ref().ok()?.as_ref()?.version.map(|n| format!("{name}@{n}"));
+    let versions: Vec<String> = if v.is_value_from() {
+        version(&v.raw).into_iter().collect()
+    } else {
+        let parts = reference::parse(&v.raw).unwrap_or_default();
+        parts
+            .iter()
+            .filter_map(|p| if let Part::Ref(r) = p { Some(r) } else { None })
+            .filter(|r| r.secure && r.secret.is_none())
+            .filter_map(|r| version(&r.name))
+            .collect()
+    };
+    if versions.is_empty() { v.raw.clone() } else { format!("{}\0{}", v.raw, versions.join(",")) }
+}
+
+/// Stage 10: counts, JUnit cases, the redactor, and the report itself.
+fn report<C: Cloud>(run: &Run<'_, C>, mut g: Gathered, validated: &checks::env::Validated, secrets: &SecretSet, fingerprint: String, sink: Sink) -> Report {
+    let redactor = redactor(&g.set, secrets);
+    let mut report = Report {
+        cases: cases(run, &g, validated),
+        environment: run.env.name.clone(),
+        fingerprint,
+        checked: checked(run, &g, validated),
+        findings: sink.findings,
+        unverified: sink.unverified,
+        sources: std::mem::take(&mut g.set.files),
+        notes: sink.notes,
+        config_file: run.cfg.file_name(),
+        account: run.account.clone(),
+    };
+    report.redact(&redactor);
+    report.sort();
+    report.cap(checks::env::MAX_PER_RULE);
+    report
+}
+
+/// What the report is masked with: the secret variables' values and the literal text they are
+/// written with (a `{{resolve:...}}` reference or a `valueFrom` only names a parameter or
+/// secret and is not secret), and the passwords of URLs in every other value.
+fn redactor(set: &EnvSet, secrets: &SecretSet) -> crate::secrets::Redactor {
+    let secret_texts: Vec<String> = set
+        .vars
+        .values()
+        .filter(|v| secrets.contains(&v.name))
+        .flat_map(|v| {
+            let raw: Vec<String> = match reference::parse(&v.raw) {
+                _ if v.is_value_from() => Vec::new(),
+                Ok(parts) if parts.iter().any(|p| matches!(p, Part::Ref(_))) => {
+                    parts.into_iter().filter_map(|p| if let Part::Text(t) = p { Some(t) } else { None }).collect()
+                }
+                _ => vec![v.raw.clone()],
+            };
+            raw.into_iter().chain(v.value.clone())
+        })
+        .collect();
+    let other_values: Vec<&str> =
+        set.vars.values().filter(|v| !secrets.contains(&v.name)).flat_map(|v| [Some(v.raw.as_str()), v.value.as_deref()]).flatten().collect();
+    crate::secrets::Redactor::new(secret_texts.iter().map(String::as_str), other_values)
+}
+
+/// The JUnit test cases: one per (family, subject).
+fn cases<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Validated) -> Vec<(&'static str, String)> {
+    let mut cases: BTreeSet<(&'static str, String)> = g.set.vars.keys().map(|n| ("env", n.clone())).collect();
+    for (var, kind, _) in &validated.resources {
+        cases.insert((family_of(*kind), var.clone()));
+    }
+    cases.extend(g.parameter_uses.iter().map(|(v, _)| ("ssm", v.clone())));
+    cases.extend(g.secret_uses.iter().map(|u| ("secretsmanager", u.var.clone())));
+    for a in &run.cfg.artifacts {
+        cases.insert(("artifact", a.name.get_ref().clone()));
+    }
+    if let Some((lock, _)) = &run.opts.against {
+        cases.extend(lock.variables.keys().chain(g.set.vars.keys()).map(|n| ("drift", n.clone())));
+    }
+    if run.opts.expect_fingerprint.is_some() {
+        cases.insert(("drift", "fingerprint".into()));
+    }
+    cases.into_iter().collect()
+}
+
+/// How many things of each kind were checked.
+fn checked<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Validated) -> Checked {
+    let mut checked = Checked { variables: g.set.vars.len(), artifacts: run.cfg.artifacts.len(), ..Default::default() };
+    let distinct: BTreeSet<(AwsKind, &str)> = validated.resources.iter().map(|(_, k, v)| (*k, v.as_str())).collect();
+    for (kind, _) in &distinct {
+        *slot(&mut checked, *kind) += 1;
+    }
+    checked.parameters += g.params.by_name.keys().filter(|n| !distinct.contains(&(AwsKind::Parameter, n.as_str()))).count();
+    checked.secrets += g.secrets.by_id.keys().filter(|n| !distinct.contains(&(AwsKind::Secret, n.as_str()))).count();
+    // Parameters read by an ssm_path source were checked too (they exist: they were listed).
+    checked.parameters += g.set.vars.values().filter(|v| matches!(v.origin, Origin::Ssm { .. })).count();
+    checked
+}
+
 /// The check family that judges a resource kind.
 fn family_of(kind: AwsKind) -> &'static str {
     match kind {
@@ -436,6 +677,7 @@ fn family_of(kind: AwsKind) -> &'static str {
         AwsKind::SecurityGroup | AwsKind::Subnet | AwsKind::Vpc => "network",
         AwsKind::InstanceType | AwsKind::LaunchTemplate | AwsKind::KeyPair => "compute",
         AwsKind::Parameter => "ssm",
+        AwsKind::Secret => "secretsmanager",
     }
 }
 
@@ -449,163 +691,11 @@ fn slot(checked: &mut Checked, kind: AwsKind) -> &mut usize {
         AwsKind::LaunchTemplate => &mut checked.launch_templates,
         AwsKind::KeyPair => &mut checked.key_pairs,
         AwsKind::Parameter => &mut checked.parameters,
+        AwsKind::Secret => &mut checked.secrets,
     }
 }
 
-fn config_location(cfg: &Config, span: std::ops::Range<usize>) -> Location {
+pub fn config_location(cfg: &Config, span: std::ops::Range<usize>) -> Location {
     let (line, column) = crate::diag::line_col(&cfg.text, span.start);
     Location { path: cfg.file_name(), line: line as u32, column: column as u32, span: None }
-}
-
-/// Adds the parameters read from an `ssm_path` source; the variable is the name's last segment.
-#[allow(clippy::too_many_arguments)]
-fn load_ssm_path(
-    path: &str,
-    region: &str,
-    params: Vec<crate::cloud::Parameter>,
-    set: &mut EnvSet,
-    hidden: &mut BTreeSet<String>,
-    findings: &mut Vec<Finding>,
-    cfg: &Config,
-    span: std::ops::Range<usize>,
-) {
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut params = params;
-    params.sort_by(|a, b| a.name.cmp(&b.name));
-    for p in params {
-        let name = p.name.rsplit('/').next().unwrap_or(&p.name).to_string();
-        if name.is_empty() {
-            continue;
-        }
-        if let Some(first) = seen.insert(name.clone(), p.name.clone()) {
-            findings.push(
-                Finding::new(&checks::env::rules::ENV_DUPLICATE, format!("set by both {first} and {} under {path}; the latter wins", p.name))
-                    .key(&name)
-                    .region(region)
-                    .help("keep one parameter per variable name under the path")
-                    .at(Some(config_location(cfg, span.clone()))),
-            );
-        }
-        if p.value.is_none() {
-            hidden.insert(name.clone());
-        }
-        set.set(Variable {
-            name: name.clone(),
-            raw: p.value.clone().unwrap_or_default(),
-            value: p.value,
-            origin: Origin::Ssm { parameter: p.name, region: region.to_string() },
-        });
-    }
-}
-
-/// Replaces `{{resolve:ssm:...}}` references with parameter values. A secure reference is only
-/// checked to exist: the variable's value stays unknown and secret.
-#[allow(clippy::too_many_arguments)]
-async fn resolve_references<C: Cloud>(
-    set: &mut EnvSet,
-    region: &str,
-    cloud: Option<&C>,
-    offline_word: &str,
-    params: &mut ParameterAnswers,
-    deadline: Instant,
-    progress: &Progress,
-    findings: &mut Vec<Finding>,
-    unverified: &mut Vec<Unverified>,
-    hidden: &mut BTreeSet<String>,
-) {
-    let mut parsed: BTreeMap<String, Vec<Part>> = BTreeMap::new();
-    for var in set.vars.values_mut() {
-        // Values read from an ssm_path are final (a SecureString's stays unknown).
-        if var.value.is_some() || matches!(var.origin, Origin::Ssm { .. }) {
-            continue;
-        }
-        if !reference::has_reference(&var.raw) {
-            var.value = Some(var.raw.clone());
-            continue;
-        }
-        match reference::parse(&var.raw) {
-            Err(m) => findings.push(
-                Finding::new(&checks::ssm::rules::SSM_NOT_FOUND, m.message)
-                    .key(&var.name)
-                    .help("write {{resolve:ssm:/path/name}} or {{resolve:ssm-secure:/path/name}}")
-                    .at(var.value_location()),
-            ),
-            Ok(parts) => {
-                if parts.iter().any(|p| matches!(p, Part::Ref(r) if r.secure)) {
-                    hidden.insert(var.name.clone());
-                }
-                parsed.insert(var.name.clone(), parts);
-            }
-        }
-    }
-    if parsed.is_empty() {
-        return;
-    }
-    let names: BTreeSet<String> = parsed.values().flatten().filter_map(|p| if let Part::Ref(r) = p { Some(r.name.clone()) } else { None }).collect();
-    let Some(cloud) = cloud else {
-        unverified.push(Unverified {
-            check: format!("{} SSM reference(s) in values", names.len()),
-            region: Some(region.to_string()),
-            reason: format!("{offline_word}: {{{{resolve:ssm:...}}}} references were not resolved, so those values were not validated"),
-        });
-        return;
-    };
-    live::parameters(cloud, region, &names, params, deadline, progress).await;
-
-    let mut failed: BTreeMap<String, String> = BTreeMap::new();
-    for (name, parts) in parsed {
-        let Some(var) = set.vars.get_mut(&name) else { continue };
-        let mut value = String::new();
-        let mut known = true;
-        for part in parts {
-            match part {
-                Part::Text(t) => value.push_str(&t),
-                Part::Ref(r) => match params.by_name.get(&r.name) {
-                    Some(Ok(Some(p))) if r.secure => {
-                        let _ = p;
-                        known = false;
-                    }
-                    Some(Ok(Some(p))) => match &p.value {
-                        Some(v) => value.push_str(v),
-                        None => {
-                            known = false;
-                            findings.push(
-                                Finding::new(
-                                    &checks::ssm::rules::SSM_NOT_FOUND,
-                                    format!("{} is a SecureString, which {{{{resolve:ssm:...}}}} cannot read", r.name),
-                                )
-                                .key(&name)
-                                .region(region)
-                                .help(format!("write {{{{resolve:ssm-secure:{}}}}} instead", r.name))
-                                .at(var.value_location()),
-                            );
-                        }
-                    },
-                    Some(Ok(None)) => {
-                        known = false;
-                        findings.push(
-                            Finding::new(&checks::ssm::rules::SSM_NOT_FOUND, format!("SSM parameter {} does not exist in {region}", r.name))
-                                .key(&name)
-                                .region(region)
-                                .help(format!(
-                                    "parameters are per region: create it with aws ssm put-parameter --region {region} --name {} ..., or fix the reference",
-                                    r.name
-                                ))
-                                .at(var.value_location()),
-                        );
-                    }
-                    Some(Err(e)) => {
-                        known = false;
-                        failed.insert(r.name.clone(), e.to_string());
-                    }
-                    None => known = false,
-                },
-            }
-        }
-        var.value = known.then_some(value);
-    }
-    if !failed.is_empty() {
-        let reason = failed.values().next().cloned().unwrap_or_default();
-        unverified.push(Unverified { check: format!("{} SSM reference(s) in values", failed.len()), region: Some(region.to_string()), reason });
-    }
 }

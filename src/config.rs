@@ -102,36 +102,103 @@ impl Environment {
 #[derive(Debug, Clone)]
 pub struct Source(pub Vec<SourceEntry>);
 
+/// How a dotenv file is read (SPEC section 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// python-dotenv's rules (quotes, escapes, `${}` expansion, multi-line values).
+    #[default]
+    Dotenv,
+    /// `docker run --env-file` and ECS `environmentFiles`: the value taken literally.
+    Docker,
+}
+
+impl Dialect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Dotenv => "dotenv",
+            Dialect::Docker => "docker",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceEntry {
-    Dotenv(String),
+    Dotenv {
+        path: String,
+        dialect: Dialect,
+    },
     SsmPath(String),
     Process,
+    /// An ECS task definition JSON file (register-task-definition input or
+    /// describe-task-definition output) and the container whose environment is deployed.
+    TaskDefinition {
+        path: String,
+        container: String,
+    },
+    /// A registered revision (`family:revision`, `family`, or its ARN), read live.
+    TaskDefinitionArn {
+        id: String,
+        container: String,
+    },
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSourceEntry {
     dotenv: Option<String>,
+    dialect: Option<String>,
     ssm_path: Option<String>,
     process: Option<bool>,
+    task_definition: Option<String>,
+    task_definition_arn: Option<String>,
+    container: Option<String>,
+}
+
+/// `family:revision`, `family` (the latest ACTIVE revision) or a task definition ARN.
+pub fn valid_task_definition_id(id: &str) -> bool {
+    let family_ok = |f: &str| !f.is_empty() && f.len() <= 255 && f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let rev_ok = |r: &str| !r.is_empty() && r.len() <= 10 && r.bytes().all(|b| b.is_ascii_digit());
+    let family_rev = |s: &str| match s.split_once(':') {
+        Some((f, r)) => family_ok(f) && rev_ok(r),
+        None => family_ok(s),
+    };
+    match crate::aws_arn::parse_arn(id) {
+        Some(arn) => arn.service == "ecs" && arn.resource.strip_prefix("task-definition/").is_some_and(family_rev),
+        None => family_rev(id),
+    }
 }
 
 impl<'de> Deserialize<'de> for SourceEntry {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = RawSourceEntry::deserialize(d)?;
         let mut set = Vec::new();
-        if let Some(p) = raw.dotenv {
+        let container = || match &raw.container {
+            Some(c) if !c.trim().is_empty() => Ok(c.clone()),
+            Some(_) => Err(de::Error::custom("`container` needs the name of a container of the task definition")),
+            None => Err(de::Error::custom("a task definition source needs `container = \"NAME\"`: the container whose environment is deployed")),
+        };
+        if let Some(p) = &raw.dotenv {
             if p.trim().is_empty() {
                 return Err(de::Error::custom("`dotenv` needs a file path"));
             }
-            set.push(SourceEntry::Dotenv(p));
+            let dialect = match raw.dialect.as_deref() {
+                None | Some("dotenv") => Dialect::Dotenv,
+                Some("docker") => Dialect::Docker,
+                Some(other) => {
+                    return Err(de::Error::custom(format!(
+                        "unknown dialect `{other}`: use \"dotenv\" (python-dotenv) or \"docker\" (docker --env-file, ECS environmentFiles)"
+                    )));
+                }
+            };
+            set.push(SourceEntry::Dotenv { path: p.clone(), dialect });
+        } else if raw.dialect.is_some() {
+            return Err(de::Error::custom("`dialect` applies to a `dotenv` source only"));
         }
-        if let Some(p) = raw.ssm_path {
+        if let Some(p) = &raw.ssm_path {
             if !p.starts_with('/') {
                 return Err(de::Error::custom("`ssm_path` must be an absolute parameter path such as \"/app/prod/\""));
             }
-            set.push(SourceEntry::SsmPath(p));
+            set.push(SourceEntry::SsmPath(p.clone()));
         }
         match raw.process {
             Some(true) => set.push(SourceEntry::Process),
@@ -140,10 +207,31 @@ impl<'de> Deserialize<'de> for SourceEntry {
             }
             None => {}
         }
+        if let Some(p) = &raw.task_definition {
+            if p.trim().is_empty() {
+                return Err(de::Error::custom("`task_definition` needs a file path"));
+            }
+            set.push(SourceEntry::TaskDefinition { path: p.clone(), container: container()? });
+        }
+        if let Some(id) = &raw.task_definition_arn {
+            if !valid_task_definition_id(id) {
+                return Err(de::Error::custom(format!(
+                    "`{id}` is not a task definition: write \"family:revision\" (web:42), \"family\" (the latest revision) or its ARN"
+                )));
+            }
+            set.push(SourceEntry::TaskDefinitionArn { id: id.clone(), container: container()? });
+        }
+        if raw.container.is_some() && raw.task_definition.is_none() && raw.task_definition_arn.is_none() {
+            return Err(de::Error::custom("`container` applies to a `task_definition` or `task_definition_arn` source only"));
+        }
         match set.len() {
             1 => Ok(set.pop().expect("one element")),
-            0 => Err(de::Error::custom("a source needs one of `dotenv = PATH`, `ssm_path = \"/path/\"` or `process = true`")),
-            _ => Err(de::Error::custom("a source entry names exactly one of `dotenv`, `ssm_path` or `process`; use a list to layer several")),
+            0 => Err(de::Error::custom(
+                "a source needs one of `dotenv = PATH`, `ssm_path = \"/path/\"`, `process = true`, `task_definition = PATH` or `task_definition_arn = \"family:revision\"`",
+            )),
+            _ => Err(de::Error::custom(
+                "a source entry names exactly one of `dotenv`, `ssm_path`, `process`, `task_definition` or `task_definition_arn`; use a list to layer several",
+            )),
         }
     }
 }
@@ -388,7 +476,7 @@ impl Config {
         let mut out = vec![self.path.clone(), self.resolve(self.schema.get_ref())];
         for env in self.environments.values() {
             for entry in &env.source.get_ref().0 {
-                if let SourceEntry::Dotenv(rel) = entry {
+                if let SourceEntry::Dotenv { path: rel, .. } | SourceEntry::TaskDefinition { path: rel, .. } = entry {
                     out.push(self.resolve(rel));
                 }
             }

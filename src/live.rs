@@ -11,11 +11,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures::future::join_all;
 use tokio::time::Instant;
 
-use crate::cloud::{Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, SecurityGroup, Subnet, Vpc};
+use crate::cloud::{Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Secret, SecurityGroup, Subnet, Vpc};
 use crate::schema::AwsKind;
 
 /// SSM GetParameters accepts at most ten names per call.
 pub const SSM_BATCH: usize = 10;
+
+/// ListSecrets accepts at most ten values in a `name` filter.
+pub const SECRETS_BATCH: usize = 10;
 
 /// A lookup's outcome: the answer, or why it could not be had.
 pub type Answer<T> = Result<T, CloudError>;
@@ -78,6 +81,17 @@ async fn bounded<T>(deadline: Instant, progress: &Progress, what: &str, fut: imp
 /// Every parameter under an SSM path, bounded by the deadline.
 pub async fn parameters_by_path<C: Cloud>(cloud: &C, region: &str, path: &str, deadline: Instant, progress: &Progress) -> Answer<Vec<Parameter>> {
     bounded(deadline, progress, "ssm:GetParametersByPath", cloud.parameters_by_path(region, path)).await
+}
+
+/// A registered task definition, bounded by the deadline.
+pub async fn task_definition<C: Cloud>(
+    cloud: &C,
+    region: &str,
+    id: &str,
+    deadline: Instant,
+    progress: &Progress,
+) -> Answer<Option<crate::cloud::TaskDefinition>> {
+    bounded(deadline, progress, "ecs:DescribeTaskDefinition", cloud.task_definition(region, id)).await
 }
 
 /// Every parameter looked up, by the name asked for (with any `:version` selector).
@@ -159,6 +173,143 @@ fn record_parameters(batch: Vec<String>, result: Answer<crate::cloud::Parameters
     }
 }
 
+/// Every secret looked up, by the id asked for (a name or an ARN).
+#[derive(Debug, Default)]
+pub struct SecretAnswers {
+    /// id -> Ok(Some) found, Ok(None) does not exist, Err could not ask.
+    pub by_id: BTreeMap<String, Answer<Option<Secret>>>,
+}
+
+/// The name to list a secret id by: the id itself, or an ARN's secret name without the random
+/// six-character suffix Secrets Manager appends (a `name` filter matches by prefix, so the
+/// listing holds the secret whether the ARN is full or partial).
+pub fn secret_list_name(id: &str) -> String {
+    let Some(arn) = crate::aws_arn::parse_arn(id) else { return id.to_string() };
+    let name = arn.resource.strip_prefix("secret:").unwrap_or(arn.resource);
+    match name.rsplit_once('-') {
+        Some((base, suffix)) if !base.is_empty() && suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric()) => base.to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// Whether a listed secret is the one an id names: the same name, the same full ARN, or (a
+/// partial ARN) the same ARN without its suffix.
+fn secret_matches(id: &str, s: &Secret) -> bool {
+    if !id.starts_with("arn:") {
+        return s.name == id;
+    }
+    s.arn == id || s.arn.len() == id.len() + 7 && s.arn.starts_with(id) && s.arn.as_bytes()[id.len()] == b'-'
+}
+
+/// Looks secrets up by name, ten names per ListSecrets call (metadata only, paginated, those
+/// scheduled for deletion included), all calls concurrently. An ARN the listing does not hold
+/// (another account's secret) is asked once with DescribeSecret: calls grow with distinct
+/// secrets only in that case. Ids already in `cache` are not asked again.
+pub async fn secrets<C: Cloud>(cloud: &C, region: &str, ids: &BTreeSet<String>, cache: &mut SecretAnswers, deadline: Instant, progress: &Progress) {
+    let todo: Vec<&String> = ids.iter().filter(|n| !cache.by_id.contains_key(*n)).collect();
+    let names: BTreeSet<String> = todo.iter().map(|id| secret_list_name(id)).collect();
+    let batches: Vec<Vec<String>> = names.into_iter().collect::<Vec<_>>().chunks(SECRETS_BATCH).map(<[String]>::to_vec).collect();
+    let listed = join_all(batches.iter().map(|b| bounded(deadline, progress, "secretsmanager:ListSecrets", cloud.secrets(region, b)))).await;
+    let mut found: Vec<Secret> = Vec::new();
+    let mut failed: BTreeMap<String, CloudError> = BTreeMap::new();
+    for (batch, answer) in batches.into_iter().zip(listed) {
+        match answer {
+            Ok(list) => found.extend(list),
+            Err(e) => failed.extend(batch.into_iter().map(|n| (n, e.clone()))),
+        }
+    }
+    let mut describe = Vec::new();
+    for id in todo {
+        let answer = match (failed.get(&secret_list_name(id)), found.iter().find(|s| secret_matches(id, s))) {
+            (Some(e), _) => Err(e.clone()),
+            (None, Some(s)) => Ok(Some(s.clone())),
+            (None, None) if id.starts_with("arn:") => {
+                describe.push(id.clone());
+                continue;
+            }
+            (None, None) => Ok(None),
+        };
+        cache.by_id.insert(id.clone(), answer);
+    }
+    let described = join_all(describe.iter().map(|id| bounded(deadline, progress, "secretsmanager:DescribeSecret", cloud.secret(region, id)))).await;
+    cache.by_id.extend(describe.into_iter().zip(described));
+}
+
+/// What a failover region is asked: everything the environment names by name (SPEC section 1).
+/// Images are asked in [`run`] (their names are known only once the primary answers).
+#[derive(Debug, Default)]
+pub struct FailoverPlan {
+    pub parameters: BTreeSet<String>,
+    pub secrets: BTreeSet<String>,
+    pub key_pairs: BTreeSet<String>,
+    pub launch_template_names: BTreeSet<String>,
+    pub instance_types: BTreeSet<String>,
+}
+
+/// One failover region's answers.
+#[derive(Debug, Default)]
+pub struct FailoverAnswers {
+    pub parameters: ParameterAnswers,
+    pub secrets: SecretAnswers,
+    pub key_pairs: Option<Answer<Vec<KeyPair>>>,
+    pub launch_templates: Option<Answer<Vec<LaunchTemplate>>>,
+    pub offerings: Option<Answer<Vec<Offering>>>,
+}
+
+/// Asks each failover region for the plan's names, regions and kinds concurrently, one
+/// batched call per region and kind (SSM and Secrets Manager ten names a call).
+pub async fn failover<C: Cloud>(
+    cloud: &C,
+    regions: &[String],
+    plan: &FailoverPlan,
+    deadline: Instant,
+    progress: &Progress,
+) -> BTreeMap<String, FailoverAnswers> {
+    let p = progress;
+    let one = |region: &str| {
+        let region = region.to_string();
+        async move {
+            let r = region.as_str();
+            let mut out = FailoverAnswers::default();
+            let (mut params, mut secrets) = (ParameterAnswers::default(), SecretAnswers::default());
+            let key_pairs = async {
+                if plan.key_pairs.is_empty() {
+                    None
+                } else {
+                    Some(bounded(deadline, p, "ec2:DescribeKeyPairs", cloud.key_pairs(r, &list(&plan.key_pairs))).await)
+                }
+            };
+            let templates = async {
+                if plan.launch_template_names.is_empty() {
+                    None
+                } else {
+                    Some(bounded(deadline, p, "ec2:DescribeLaunchTemplates", cloud.launch_templates(r, &[], &list(&plan.launch_template_names))).await)
+                }
+            };
+            let offerings = async {
+                if plan.instance_types.is_empty() {
+                    None
+                } else {
+                    Some(bounded(deadline, p, "ec2:DescribeInstanceTypeOfferings", cloud.offerings(r, &list(&plan.instance_types))).await)
+                }
+            };
+            let ssm = parameters(cloud, r, &plan.parameters, &mut params, deadline, p);
+            let sm = secrets_lookup(cloud, r, &plan.secrets, &mut secrets, deadline, p);
+            let (key_pairs, templates, offerings, (), ()) = tokio::join!(key_pairs, templates, offerings, ssm, sm);
+            (out.key_pairs, out.launch_templates, out.offerings) = (key_pairs, templates, offerings);
+            (out.parameters, out.secrets) = (params, secrets);
+            (region, out)
+        }
+    };
+    join_all(regions.iter().map(|r| one(r))).await.into_iter().collect()
+}
+
+async fn secrets_lookup<C: Cloud>(cloud: &C, region: &str, ids: &BTreeSet<String>, cache: &mut SecretAnswers, deadline: Instant, progress: &Progress) {
+    if !ids.is_empty() {
+        secrets(cloud, region, ids, cache, deadline, progress).await;
+    }
+}
+
 /// An image found by name in a failover region, with the owner it was asked for.
 pub type OwnedImage = (Option<String>, Image);
 
@@ -197,6 +348,8 @@ impl Plan {
             AwsKind::LaunchTemplate => self.launch_template_names.insert(v),
             AwsKind::KeyPair => self.key_pairs.insert(v),
             AwsKind::Parameter => self.parameters.insert(v),
+            // Secrets are asked by `secrets`, with the references' and valueFroms' ids.
+            AwsKind::Secret => false,
         };
     }
 }

@@ -46,8 +46,10 @@ fn seed_world(moto: &Moto) -> World {
         let image_new = east.image("shop-web-1.4").await;
         let image_old = east.image("shop-web-1.3").await;
         west.copy_image(EAST, &image_new, "shop-web-1.4").await;
-        east.param("/shop/prod/db_host", "db.prod.internal").await;
-        east.secure_param("/shop/prod/db_password", "S3cure-Value-From-SSM").await;
+        for side in [&east, &west] {
+            side.param("/shop/prod/db_host", "db.prod.internal").await;
+            side.secure_param("/shop/prod/db_password", "S3cure-Value-From-SSM").await;
+        }
         World { vpc, other_vpc, subnets, web_sg, image_new, image_old }
     })
 }
@@ -242,6 +244,7 @@ fn ssm_versions_and_arns_resolve_to_their_own_values() {
         let east = seed::cloud(&moto.endpoint, EAST).await;
         east.param("/shop/prod/release", "one").await;
         east.param("/shop/prod/release", "two").await;
+        seed::cloud(&moto.endpoint, WEST).await.param("/shop/prod/release", "two").await;
     });
     let schema = r#"{"type": "object", "properties": {
         "CURRENT": {"type": "string", "enum": ["two"]},
@@ -354,6 +357,7 @@ fn batch_repo(moto: &Moto, n: usize, aliases: usize) -> tempfile::TempDir {
             groups.push((format!("web-{i}"), east.group(&format!("web-{i}"), &vpc).await));
             subnets.push(east.subnet(&vpc, &format!("10.0.{i}.0/24"), 'a').await);
             east.param(&format!("/batch/p{i}"), &format!("value-{i}")).await;
+            west.param(&format!("/batch/p{i}"), &format!("value-{i}")).await;
         }
         (images, groups, subnets)
     });
@@ -399,7 +403,8 @@ fn api_calls_do_not_grow_with_the_number_of_variables() {
     assert_eq!(small.get("ec2:DescribeImages"), Some(&2), "{small:?}");
     assert_eq!(small.get("ec2:DescribeSecurityGroups"), Some(&2), "{small:?}");
     assert_eq!(small.get("ec2:DescribeSubnets"), Some(&1), "{small:?}");
-    assert_eq!(small.get("ssm:GetParameters"), Some(&5), "10 names per call: {small:?}");
+    // 10 names per call, in the primary and the failover region.
+    assert_eq!(small.get("ssm:GetParameters"), Some(&10), "10 names per call: {small:?}");
     assert_eq!(ec2(&small), 5, "{small:?}");
 
     // The same resources named by twice as many variables: not a single extra call.
@@ -412,7 +417,7 @@ fn api_calls_do_not_grow_with_the_number_of_variables() {
     let dir3 = batch_repo(&moto, 100, 0);
     let big = count_calls(&moto, dir3.path());
     assert_eq!(ec2(&big), ec2(&small), "{big:?}");
-    assert_eq!(big.get("ssm:GetParameters"), Some(&10), "{big:?}");
+    assert_eq!(big.get("ssm:GetParameters"), Some(&20), "{big:?}");
 }
 
 /// Launch templates by id (one missing, which real EC2 answers by failing the whole call) and key
@@ -489,8 +494,14 @@ fn a_full_check_only_makes_calls_the_iam_policy_allows() {
         east.key_pair("deploy").await;
         east.launch_template("web-lt").await;
         east.param("/app/prod/EXTRA", "1").await;
+        east.secret("app/prod/db", "never-read-1", &[WEST]).await;
+        east.task_definition("web", "web", &[("FROM_TASK", "1")], &[("TASK_SECRET", "/shop/prod/db_password")]).await;
     });
     let schema = r#"{"type": "object", "properties": {
+        "DB_PASSWORD": {"type": "string"},
+        "OTHER_ACCOUNT_SECRET": {"type": "string"},
+        "FROM_TASK": {"type": "string"},
+        "TASK_SECRET": {"type": "string"},
         "LAUNCH_AMI": {"type": "string", "x-aws": "ec2:image"},
         "WEB_SECURITY_GROUPS": {"type": "array", "items": {"type": "string", "x-aws": "ec2:security-group"}},
         "SUBNETS": {"type": "array", "items": {"type": "string", "x-aws": "ec2:subnet"}},
@@ -504,14 +515,16 @@ fn a_full_check_only_makes_calls_the_iam_policy_allows() {
         "EXTRA": {"type": "string"}
     }}"#;
     let env = format!(
-        "LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={},web-prod\nSUBNETS={}\nVPC={}\nTYPE=t3.micro\nLT=web-lt\nLT_ID=lt-0123456789abcdef0\nKEY=deploy\nPARAM=/shop/prod/db_host\nDB_HOST={{{{resolve:ssm:/shop/prod/db_host}}}}\n",
+        "LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={},web-prod\nSUBNETS={}\nVPC={}\nTYPE=t3.micro\nLT=web-lt\nLT_ID=lt-0123456789abcdef0\nKEY=deploy\nPARAM=/shop/prod/db_host\nDB_HOST={{{{resolve:ssm:/shop/prod/db_host}}}}\n\
+         DB_PASSWORD={{{{resolve:secretsmanager:app/prod/db:SecretString:password}}}}\n\
+         OTHER_ACCOUNT_SECRET={{{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:999999999999:secret:shared-AbCdEf}}}}\n",
         w.image_new,
         w.web_sg,
         w.subnets.join(","),
         w.vpc
     );
     let cfg = format!(
-        "schema = \"env.schema.json\"\n\n[environments.production]\nregion = \"{EAST}\"\nfailover_regions = [\"{WEST}\"]\nvpc = \"{}\"\nsource = [{{ ssm_path = \"/app/prod\" }}, {{ dotenv = \"prod.env\" }}]\n",
+        "schema = \"env.schema.json\"\n\n[environments.production]\nregion = \"{EAST}\"\nfailover_regions = [\"{WEST}\"]\nvpc = \"{}\"\nsource = [{{ task_definition_arn = \"web:1\", container = \"web\" }}, {{ ssm_path = \"/app/prod\" }}, {{ dotenv = \"prod.env\" }}]\n",
         w.vpc
     );
     let dir = repo(&[("preflight.toml", &cfg), ("env.schema.json", schema), ("prod.env", &env)]);
@@ -526,7 +539,8 @@ fn a_full_check_only_makes_calls_the_iam_policy_allows() {
     for a in &actions {
         assert!(allowed.contains(a), "{a} is not in schemas/iam-policy.json");
         let op = a.split(':').nth(1).unwrap();
-        assert!(op.starts_with("Describe") || op.starts_with("Get"), "{a} is not read-only");
+        assert!(op.starts_with("Describe") || op.starts_with("Get") || op.starts_with("List"), "{a} is not read-only");
+        assert!(!op.contains("SecretValue"), "{a} returns a secret value");
     }
     // Every kind was exercised, so the policy is not larger than needed either.
     let mut used: Vec<String> = actions.clone();

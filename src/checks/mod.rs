@@ -7,6 +7,7 @@ pub mod compute;
 pub mod drift;
 pub mod env;
 pub mod network;
+pub mod secretsmanager;
 pub mod ssm;
 
 use crate::aws_ids;
@@ -80,6 +81,7 @@ pub fn all_rules() -> Vec<&'static Rule> {
         env::rules::RULES,
         account::rules::RULES,
         ssm::rules::RULES,
+        secretsmanager::rules::RULES,
         ami::rules::RULES,
         network::rules::RULES,
         compute::rules::RULES,
@@ -142,6 +144,12 @@ pub fn aws_syntax_problem(kind: AwsKind, value: &str, secret: bool) -> Option<(&
             &ssm::rules::SSM_NOT_FOUND,
             "an SSM parameter name",
             "a parameter name is letters, digits and _.-/ such as /app/prod/db_host",
+        ),
+        AwsKind::Secret => (
+            aws_ids::is_secret_id(value),
+            &secretsmanager::rules::SECRET_NOT_FOUND,
+            "a Secrets Manager secret name or ARN",
+            "a secret name is 1-512 letters, digits and /_+=.@-; an ARN is arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
         ),
     };
     if ok { None } else { Some((rule, format!("{shown} is not {what}, so it cannot exist"), help.to_string())) }
@@ -240,8 +248,8 @@ mod tests {
     }
 
     #[test]
-    fn warnings_are_the_two_the_spec_names() {
+    fn warnings_are_the_ones_the_spec_names() {
         let warnings: Vec<&str> = all_rules().iter().filter(|r| r.severity == crate::rules::Severity::Warning).map(|r| r.id).collect();
-        assert_eq!(warnings, ["env-duplicate", "ami-deprecated"]);
+        assert_eq!(warnings, ["env-duplicate", "env-dialect", "ami-deprecated"]);
     }
 }

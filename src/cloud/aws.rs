@@ -1,4 +1,5 @@
-//! The only module that talks to AWS: the [`Cloud`] trait over aws-sdk-ec2 and aws-sdk-ssm.
+//! The only module that talks to AWS: the [`Cloud`] trait over aws-sdk-ec2, aws-sdk-ssm,
+//! aws-sdk-secretsmanager (metadata only) and aws-sdk-ecs.
 //!
 //! - Credentials, region and endpoint come from the standard aws-config chain, so
 //!   `AWS_ENDPOINT_URL` points it at an emulator with no extra flag.
@@ -21,7 +22,10 @@ use aws_sdk_ec2::error::DisplayErrorContext;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::Filter;
 
-use super::{Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Parameters, SecurityGroup, Subnet, Vpc};
+use super::{
+    Cloud, CloudError, Container, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Parameters, Secret, SecurityGroup, Subnet, TaskDefinition,
+    Vpc,
+};
 
 /// EC2 filter values per call. EC2 documents up to 200 values for a filter; beyond that a
 /// batch is split, so calls still grow with regions and kinds, not with variables.
@@ -110,6 +114,14 @@ pub struct AwsCloud {
     base: aws_config::SdkConfig,
     ec2: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
     ssm: Mutex<HashMap<String, aws_sdk_ssm::Client>>,
+    sm: Mutex<HashMap<String, aws_sdk_secretsmanager::Client>>,
+    ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
+}
+
+/// The client of one service for one region, made once.
+fn regional<T: Clone>(map: &Mutex<HashMap<String, T>>, region: &str, make: impl FnOnce() -> T) -> T {
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(region.to_string()).or_insert_with(make).clone()
 }
 
 impl AwsCloud {
@@ -139,33 +151,38 @@ impl AwsCloud {
             let provider = b.build().await;
             base = loader().region(region).credentials_provider(provider).load().await;
         }
-        AwsCloud { base, ec2: Mutex::new(HashMap::new()), ssm: Mutex::new(HashMap::new()) }
+        AwsCloud { base, ec2: Mutex::default(), ssm: Mutex::default(), sm: Mutex::default(), ecs: Mutex::default() }
     }
 
     fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
-        let mut map = self.ec2.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(region.to_string())
-            .or_insert_with(|| {
-                let conf = aws_sdk_ec2::config::Builder::from(&self.base)
-                    .region(aws_sdk_ec2::config::Region::new(region.to_string()))
-                    .retry_classifier(FailFast)
-                    .build();
-                aws_sdk_ec2::Client::from_conf(conf)
-            })
-            .clone()
+        regional(&self.ec2, region, || {
+            let conf = aws_sdk_ec2::config::Builder::from(&self.base).region(aws_config::Region::new(region.to_string())).retry_classifier(FailFast).build();
+            aws_sdk_ec2::Client::from_conf(conf)
+        })
     }
 
     fn ssm(&self, region: &str) -> aws_sdk_ssm::Client {
-        let mut map = self.ssm.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(region.to_string())
-            .or_insert_with(|| {
-                let conf = aws_sdk_ssm::config::Builder::from(&self.base)
-                    .region(aws_sdk_ssm::config::Region::new(region.to_string()))
-                    .retry_classifier(FailFast)
-                    .build();
-                aws_sdk_ssm::Client::from_conf(conf)
-            })
-            .clone()
+        regional(&self.ssm, region, || {
+            let conf = aws_sdk_ssm::config::Builder::from(&self.base).region(aws_config::Region::new(region.to_string())).retry_classifier(FailFast).build();
+            aws_sdk_ssm::Client::from_conf(conf)
+        })
+    }
+
+    fn secretsmanager(&self, region: &str) -> aws_sdk_secretsmanager::Client {
+        regional(&self.sm, region, || {
+            let conf = aws_sdk_secretsmanager::config::Builder::from(&self.base)
+                .region(aws_config::Region::new(region.to_string()))
+                .retry_classifier(FailFast)
+                .build();
+            aws_sdk_secretsmanager::Client::from_conf(conf)
+        })
+    }
+
+    fn ecs(&self, region: &str) -> aws_sdk_ecs::Client {
+        regional(&self.ecs, region, || {
+            let conf = aws_sdk_ecs::config::Builder::from(&self.base).region(aws_config::Region::new(region.to_string())).retry_classifier(FailFast).build();
+            aws_sdk_ecs::Client::from_conf(conf)
+        })
     }
 }
 
@@ -317,6 +334,40 @@ fn parameter_of(p: &aws_sdk_ssm::types::Parameter) -> Parameter {
         version: Some(p.version()).filter(|v| *v > 0),
         value: if kind == "SecureString" { None } else { p.value().map(str::to_string) },
         kind,
+    }
+}
+
+fn date(d: Option<&aws_sdk_secretsmanager::primitives::DateTime>) -> Option<String> {
+    d.map(|d| d.fmt(aws_sdk_secretsmanager::primitives::DateTimeFormat::DateTime).unwrap_or_else(|_| d.secs().to_string()))
+}
+
+fn stages(map: Option<&std::collections::HashMap<String, Vec<String>>>) -> std::collections::BTreeMap<String, Vec<String>> {
+    map.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+fn listed_secret(s: &aws_sdk_secretsmanager::types::SecretListEntry) -> Secret {
+    Secret {
+        name: s.name().unwrap_or_default().to_string(),
+        arn: s.arn().unwrap_or_default().to_string(),
+        deleted: date(s.deleted_date()),
+        versions: stages(s.secret_versions_to_stages.as_ref()),
+        primary_region: s.primary_region().map(str::to_string),
+    }
+}
+
+fn task_definition_of(t: &aws_sdk_ecs::types::TaskDefinition) -> TaskDefinition {
+    TaskDefinition {
+        arn: t.task_definition_arn().unwrap_or_default().to_string(),
+        containers: t
+            .container_definitions()
+            .iter()
+            .map(|c| Container {
+                name: c.name().unwrap_or_default().to_string(),
+                environment: c.environment().iter().map(|kv| (kv.name().unwrap_or_default().to_string(), kv.value().unwrap_or_default().to_string())).collect(),
+                secrets: c.secrets().iter().map(|s| (s.name().to_string(), s.value_from().to_string())).collect(),
+                environment_files: c.environment_files().iter().map(|f| f.value().to_string()).collect(),
+            })
+            .collect(),
     }
 }
 
@@ -520,6 +571,43 @@ impl Cloud for AwsCloud {
     async fn parameters(&self, region: &str, names: &[String]) -> Result<Parameters, CloudError> {
         let r = self.ssm(region).get_parameters().set_names(Some(names.to_vec())).with_decryption(false).send().await.map_err(|e| classify(&e))?;
         Ok(Parameters { found: r.parameters().iter().map(parameter_of).collect(), invalid: r.invalid_parameters().to_vec() })
+    }
+
+    async fn secrets(&self, region: &str, names: &[String]) -> Result<Vec<Secret>, CloudError> {
+        let filter = aws_sdk_secretsmanager::types::Filter::builder()
+            .key(aws_sdk_secretsmanager::types::FilterNameStringType::Name)
+            .set_values(Some(names.to_vec()))
+            .build();
+        let mut pages = self.secretsmanager(region).list_secrets().filters(filter).include_planned_deletion(true).max_results(100).into_paginator().send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            out.extend(page.map_err(|e| classify(&e))?.secret_list().iter().map(listed_secret));
+        }
+        Ok(out)
+    }
+
+    async fn secret(&self, region: &str, id: &str) -> Result<Option<Secret>, CloudError> {
+        match self.secretsmanager(region).describe_secret().secret_id(id).send().await {
+            Ok(d) => Ok(Some(Secret {
+                name: d.name().unwrap_or_default().to_string(),
+                arn: d.arn().unwrap_or_default().to_string(),
+                deleted: date(d.deleted_date()),
+                versions: stages(d.version_ids_to_stages.as_ref()),
+                primary_region: d.primary_region().map(str::to_string),
+            })),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+            Err(e) => Err(classify(&e)),
+        }
+    }
+
+    async fn task_definition(&self, region: &str, id: &str) -> Result<Option<TaskDefinition>, CloudError> {
+        match self.ecs(region).describe_task_definition().task_definition(id).send().await {
+            Ok(d) => Ok(d.task_definition().map(task_definition_of)),
+            // ECS answers a revision it does not have with a ClientException ("Unable to
+            // describe task definition"); other client errors say something else.
+            Err(e) if e.code() == Some("ClientException") && e.message().is_some_and(|m| m.contains("Unable to describe task definition")) => Ok(None),
+            Err(e) => Err(classify(&e)),
+        }
     }
 
     async fn parameters_by_path(&self, region: &str, path: &str) -> Result<Vec<Parameter>, CloudError> {

@@ -93,6 +93,46 @@ pub struct Parameters {
     pub invalid: Vec<String>,
 }
 
+/// A Secrets Manager secret's metadata, as ListSecrets or DescribeSecret give it. Never its
+/// value: preflight makes no call that returns one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Secret {
+    pub name: String,
+    pub arn: String,
+    /// Set when the secret is scheduled for deletion (the date it will be deleted on).
+    pub deleted: Option<String>,
+    /// Version id -> its staging labels (`AWSCURRENT`, `AWSPREVIOUS`, custom ones).
+    pub versions: BTreeMap<String, Vec<String>>,
+    /// For a replica, the region of its primary.
+    pub primary_region: Option<String>,
+}
+
+impl Secret {
+    /// The version a stage label points at.
+    pub fn version_with_stage(&self, stage: &str) -> Option<&str> {
+        self.versions.iter().find(|(_, stages)| stages.iter().any(|s| s == stage)).map(|(id, _)| id.as_str())
+    }
+}
+
+/// One container of a registered ECS task definition (DescribeTaskDefinition).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Container {
+    pub name: String,
+    /// `environment` entries, in order.
+    pub environment: Vec<(String, String)>,
+    /// `secrets` entries: (name, valueFrom).
+    pub secrets: Vec<(String, String)>,
+    /// `environmentFiles[].value`: S3 object ARNs.
+    pub environment_files: Vec<String>,
+}
+
+/// A registered task definition revision.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskDefinition {
+    pub arn: String,
+    pub containers: Vec<Container>,
+}
+
 /// Why a lookup could not complete. Each becomes an `unverified` entry (exit 3), never a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloudError {
@@ -118,6 +158,10 @@ impl fmt::Display for CloudError {
             CloudError::Service { code, message } => write!(f, "{code}: {message}"),
         }
     }
+}
+
+fn unsupported(action: &str) -> CloudError {
+    CloudError::Service { code: "Unsupported".into(), message: format!("this cloud does not answer {action}") }
 }
 
 /// Read-only lookups in one region. Implementations must only call `Describe*`/`Get*`.
@@ -147,6 +191,24 @@ pub trait Cloud: Sync {
     async fn parameters(&self, region: &str, names: &[String]) -> Result<Parameters, CloudError>;
     /// Every parameter under `path`, recursively.
     async fn parameters_by_path(&self, region: &str, path: &str) -> Result<Vec<Parameter>, CloudError>;
+    /// Secrets whose names start with one of these (at most 10: the API's limit per filter),
+    /// including those scheduled for deletion. ListSecrets with a `name` filter: metadata only.
+    async fn secrets(&self, region: &str, names: &[String]) -> Result<Vec<Secret>, CloudError> {
+        let _ = (region, names);
+        Err(unsupported("secretsmanager:ListSecrets"))
+    }
+    /// One secret by ARN (another account's, or one a name listing cannot find): DescribeSecret.
+    /// `Ok(None)` when it does not exist.
+    async fn secret(&self, region: &str, id: &str) -> Result<Option<Secret>, CloudError> {
+        let _ = (region, id);
+        Err(unsupported("secretsmanager:DescribeSecret"))
+    }
+    /// A registered task definition (`family:revision`, `family` for the latest, or an ARN).
+    /// `Ok(None)` when there is no such revision.
+    async fn task_definition(&self, region: &str, id: &str) -> Result<Option<TaskDefinition>, CloudError> {
+        let _ = (region, id);
+        Err(unsupported("ecs:DescribeTaskDefinition"))
+    }
     /// The account the credentials act in (STS GetCallerIdentity, which needs no permission).
     /// `Ok(None)` when this cloud cannot tell (unit-test doubles).
     async fn caller_account(&self) -> Result<Option<String>, CloudError> {

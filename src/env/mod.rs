@@ -5,6 +5,7 @@
 pub mod docker;
 pub mod dotenv;
 pub mod reference;
+pub mod task_definition;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,10 @@ pub enum Origin {
     Ssm { parameter: String, region: String },
     /// The preflight process's own environment.
     Process,
+    /// An entry of an ECS task definition's container: `revision` is the file's path or the
+    /// registered revision's ARN; locations when read from a file. `value_from`: a `secrets`
+    /// entry, whose `raw` is the `valueFrom` and whose value is never known.
+    TaskDefinition { revision: String, key: Option<Location>, value: Option<Location>, value_from: bool },
 }
 
 impl Variable {
@@ -38,8 +43,14 @@ impl Variable {
     pub fn value_location(&self) -> Option<Location> {
         match &self.origin {
             Origin::File { key, value } => Some(value.clone().unwrap_or_else(|| key.clone())),
+            Origin::TaskDefinition { key, value, .. } => value.clone().or_else(|| key.clone()),
             _ => None,
         }
+    }
+
+    /// A task definition `secrets` entry: `raw` is its `valueFrom`.
+    pub fn is_value_from(&self) -> bool {
+        matches!(self.origin, Origin::TaskDefinition { value_from: true, .. })
     }
 
     /// The place of one item of the value (`subnet-b` in `SUBNETS=subnet-a,subnet-b`), when it
@@ -70,6 +81,7 @@ impl Variable {
     pub fn key_location(&self) -> Option<Location> {
         match &self.origin {
             Origin::File { key, .. } => Some(key.clone()),
+            Origin::TaskDefinition { key, .. } => key.clone(),
             _ => None,
         }
     }
@@ -80,6 +92,7 @@ impl Variable {
             Origin::File { key, .. } => format!("{}:{}", key.path, key.line),
             Origin::Ssm { parameter, region } => format!("SSM parameter {parameter} ({region})"),
             Origin::Process => "the process environment".to_string(),
+            Origin::TaskDefinition { revision, .. } => format!("task definition {revision}"),
         }
     }
 }

@@ -1,13 +1,20 @@
-//! `{{resolve:ssm:NAME}}` and `{{resolve:ssm-secure:NAME}}` references inside values, in the
-//! CloudFormation dynamic-reference syntax. A value may hold several, mixed with plain text.
+//! `{{resolve:ssm:NAME}}`, `{{resolve:ssm-secure:NAME}}` and
+//! `{{resolve:secretsmanager:SECRET-ID[:SecretString[:JSON-KEY[:STAGE[:VERSION-ID]]]]}}`
+//! references inside values, in the CloudFormation dynamic-reference syntax. A value may hold
+//! several, mixed with plain text.
+
+use crate::aws_arn::SecretRef;
 
 /// One reference found in a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
-    /// The parameter name as written (may carry a `:VERSION` or `:LABEL` selector).
+    /// The parameter name as written (may carry a `:VERSION` or `:LABEL` selector), or the
+    /// secret's id (name or ARN) for a Secrets Manager reference.
     pub name: String,
-    /// `ssm-secure`: existence is checked, the value is never decrypted.
+    /// `ssm-secure` and `secretsmanager`: existence is checked, the value is never read.
     pub secure: bool,
+    /// A Secrets Manager reference, with its selectors; `None` for SSM.
+    pub secret: Option<SecretRef>,
     /// Byte range of the whole `{{...}}` in the value.
     pub start: usize,
     pub end: usize,
@@ -34,8 +41,8 @@ pub fn has_reference(value: &str) -> bool {
     value.contains(OPEN)
 }
 
-/// Splits a value into text and references. Only `ssm` and `ssm-secure` are understood;
-/// other services (`secretsmanager`) are reported so they are not silently deployed verbatim.
+/// Splits a value into text and references. `ssm`, `ssm-secure` and `secretsmanager` are
+/// understood; any other service is reported so it is not silently deployed verbatim.
 pub fn parse(value: &str) -> Result<Vec<Part>, Malformed> {
     let mut parts = Vec::new();
     let mut rest = 0;
@@ -54,9 +61,15 @@ pub fn parse(value: &str) -> Result<Vec<Part>, Malformed> {
         let secure = match service {
             "ssm" => false,
             "ssm-secure" => true,
+            "secretsmanager" => {
+                let secret = crate::aws_arn::parse_secretsmanager_reference(name).map_err(|message| Malformed { message, offset: start })?;
+                parts.push(Part::Ref(Reference { name: secret.secret_id.clone(), secure: true, secret: Some(secret), start, end }));
+                rest = end;
+                continue;
+            }
             other => {
                 return Err(Malformed {
-                    message: format!("`{{{{resolve:{other}:...}}}}` is not supported; preflight resolves `ssm` and `ssm-secure`"),
+                    message: format!("`{{{{resolve:{other}:...}}}}` is not supported; preflight resolves `ssm`, `ssm-secure` and `secretsmanager`"),
                     offset: start,
                 });
             }
@@ -67,7 +80,7 @@ pub fn parse(value: &str) -> Result<Vec<Part>, Malformed> {
                 offset: start,
             });
         }
-        parts.push(Part::Ref(Reference { name: name.to_string(), secure, start, end }));
+        parts.push(Part::Ref(Reference { name: name.to_string(), secure, secret: None, start, end }));
         rest = end;
     }
     if rest < value.len() {
@@ -99,8 +112,23 @@ mod tests {
     fn malformed() {
         assert!(parse("{{resolve:ssm:/a").is_err());
         assert!(parse("{{resolve:ssm:}}").is_err());
-        assert!(parse("{{resolve:secretsmanager:x}}").is_err());
+        assert!(parse("{{resolve:secretsmanager:}}").is_err());
+        assert!(parse("{{resolve:secretsmanager:x:SecretBinary}}").is_err());
+        assert!(parse("{{resolve:vault:x}}").is_err());
         assert!(parse("{{resolve:ssm:has space}}").is_err());
+    }
+
+    #[test]
+    fn secrets_manager_references_with_arns_and_selectors() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf";
+        let parts = parse(&format!("{{{{resolve:secretsmanager:{arn}:SecretString:password::v-1}}}}")).unwrap();
+        let Part::Ref(r) = &parts[0] else { panic!("{parts:?}") };
+        assert!(r.secure);
+        let s = r.secret.as_ref().unwrap();
+        assert_eq!((s.secret_id.as_str(), s.json_key.as_deref(), s.version_id.as_deref()), (arn, Some("password"), Some("v-1")));
+        assert_eq!(r.name, arn);
+        let parts = parse("x{{resolve:secretsmanager:app/db}}y").unwrap();
+        assert!(matches!(&parts[1], Part::Ref(r) if r.secret.as_ref().unwrap().secret_id == "app/db"));
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub struct Checked {
     pub launch_templates: usize,
     pub key_pairs: usize,
     pub parameters: usize,
+    pub secrets: usize,
     pub artifacts: usize,
 }
 

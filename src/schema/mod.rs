@@ -25,10 +25,11 @@ pub enum AwsKind {
     LaunchTemplate,
     KeyPair,
     Parameter,
+    Secret,
 }
 
 impl AwsKind {
-    pub const ALL: [AwsKind; 8] = [
+    pub const ALL: [AwsKind; 9] = [
         AwsKind::Image,
         AwsKind::SecurityGroup,
         AwsKind::Subnet,
@@ -37,6 +38,7 @@ impl AwsKind {
         AwsKind::LaunchTemplate,
         AwsKind::KeyPair,
         AwsKind::Parameter,
+        AwsKind::Secret,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +51,7 @@ impl AwsKind {
             AwsKind::LaunchTemplate => "ec2:launch-template",
             AwsKind::KeyPair => "ec2:key-pair",
             AwsKind::Parameter => "ssm:parameter",
+            AwsKind::Secret => "secretsmanager:secret",
         }
     }
 

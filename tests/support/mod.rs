@@ -204,9 +204,14 @@ fn action_of(v: &serde_json::Value) -> Option<String> {
     if url.contains("/moto-api/") {
         return None;
     }
+    // The signature's credential scope (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`)
+    // names the service, whatever the protocol.
+    let auth = v["headers"]["Authorization"].as_str().or(v["headers"]["authorization"].as_str()).unwrap_or("");
+    let service = auth.split("Credential=").nth(1).and_then(|c| c.split('/').nth(3)).unwrap_or("ec2");
+    // JSON protocols (SSM, Secrets Manager, ECS) name the operation in X-Amz-Target.
     if let Some(target) = v["headers"]["X-Amz-Target"].as_str().or(v["headers"]["x-amz-target"].as_str()) {
         let op = target.rsplit('.').next()?;
-        return Some(format!("ssm:{op}"));
+        return Some(format!("{service}:{op}"));
     }
     let body = v["body"].as_str().unwrap_or("");
     let body = if v["body_encoded"].as_bool() == Some(true) {
@@ -216,10 +221,6 @@ fn action_of(v: &serde_json::Value) -> Option<String> {
         body.to_string()
     };
     let action = body.split('&').find_map(|kv| kv.strip_prefix("Action="))?;
-    // EC2 and STS both take form-encoded queries: the signature's credential scope
-    // (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`) names the service.
-    let auth = v["headers"]["Authorization"].as_str().or(v["headers"]["authorization"].as_str()).unwrap_or("");
-    let service = auth.split("Credential=").nth(1).and_then(|c| c.split('/').nth(3)).unwrap_or("ec2");
     Some(format!("{service}:{action}"))
 }
 

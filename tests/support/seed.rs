@@ -7,6 +7,8 @@ use aws_sdk_ssm::types::ParameterType;
 pub struct Cloud {
     pub ec2: aws_sdk_ec2::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub sm: aws_sdk_secretsmanager::Client,
+    pub ecs: aws_sdk_ecs::Client,
     pub region: String,
 }
 
@@ -20,7 +22,13 @@ async fn conf(endpoint: &str, region: &str, creds: Credentials) -> aws_config::S
 }
 
 fn clients(conf: &aws_config::SdkConfig, region: &str) -> Cloud {
-    Cloud { ec2: aws_sdk_ec2::Client::new(conf), ssm: aws_sdk_ssm::Client::new(conf), region: region.to_string() }
+    Cloud {
+        ec2: aws_sdk_ec2::Client::new(conf),
+        ssm: aws_sdk_ssm::Client::new(conf),
+        sm: aws_sdk_secretsmanager::Client::new(conf),
+        ecs: aws_sdk_ecs::Client::new(conf),
+        region: region.to_string(),
+    }
 }
 
 pub async fn cloud(endpoint: &str, region: &str) -> Cloud {
@@ -127,5 +135,38 @@ impl Cloud {
 
     pub async fn secure_param(&self, name: &str, value: &str) {
         self.ssm.put_parameter().name(name).value(value).r#type(ParameterType::SecureString).overwrite(true).send().await.unwrap();
+    }
+
+    /// A secret with a value (which preflight must never read nor print), replicated to
+    /// `replicas`; returns its ARN.
+    pub async fn secret(&self, name: &str, value: &str, replicas: &[&str]) -> String {
+        let mut c = self.sm.create_secret().name(name).secret_string(value);
+        for r in replicas {
+            c = c.add_replica_regions(aws_sdk_secretsmanager::types::ReplicaRegionType::builder().region(*r).build());
+        }
+        c.send().await.unwrap().arn().unwrap().to_string()
+    }
+
+    /// A new version of a secret, staged AWSCURRENT (a rotation); returns its version id.
+    pub async fn rotate_secret(&self, name: &str, value: &str) -> String {
+        self.sm.put_secret_value().secret_id(name).secret_string(value).send().await.unwrap().version_id().unwrap().to_string()
+    }
+
+    pub async fn schedule_secret_deletion(&self, name: &str) {
+        self.sm.delete_secret().secret_id(name).recovery_window_in_days(7).send().await.unwrap();
+    }
+
+    /// Registers a task definition revision with one container; returns its ARN.
+    pub async fn task_definition(&self, family: &str, container: &str, env: &[(&str, &str)], secrets: &[(&str, &str)]) -> String {
+        use aws_sdk_ecs::types::{ContainerDefinition, KeyValuePair, Secret};
+        let mut c = ContainerDefinition::builder().name(container).image("public.ecr.aws/nginx/nginx:latest").memory(256);
+        for (k, v) in env {
+            c = c.environment(KeyValuePair::builder().name(*k).value(*v).build());
+        }
+        for (k, v) in secrets {
+            c = c.secrets(Secret::builder().name(*k).value_from(*v).build().unwrap());
+        }
+        let r = self.ecs.register_task_definition().family(family).container_definitions(c.build()).send().await.unwrap();
+        r.task_definition().unwrap().task_definition_arn().unwrap().to_string()
     }
 }

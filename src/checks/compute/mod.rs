@@ -6,7 +6,7 @@ pub mod rules;
 use std::collections::BTreeSet;
 
 use crate::checks::{LiveCtx, LiveOut};
-use crate::live::Answers;
+use crate::live::{Answers, FailoverAnswers};
 use crate::schema::AwsKind;
 use rules::*;
 
@@ -98,5 +98,72 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                 }
             }
         }
+    }
+}
+
+/// Key pairs, launch templates named by name, and instance types, in each failover region:
+/// everything of this family that is named by name (ids are regional and not looked up there).
+/// Only what exists in the primary region is judged, so one mistake is one finding.
+pub fn judge_failover(ctx: &LiveCtx, primary: &Answers, failover: &std::collections::BTreeMap<String, FailoverAnswers>, out: &mut LiveOut) {
+    for (region, a) in failover {
+        let mut unverified = |what: &str, e: &crate::cloud::CloudError| {
+            out.unverified.push(crate::report::Unverified { check: format!("{what} (failover)"), region: Some(region.clone()), reason: e.to_string() })
+        };
+        let mut findings = Vec::new();
+        if let (Some(Ok(here)), Some(there)) = (&primary.key_pairs, &a.key_pairs) {
+            match there {
+                Err(e) => unverified("ec2:key-pair", e),
+                Ok(there) => {
+                    for (var, name) in ctx.of(AwsKind::KeyPair).filter(|(_, n)| here.iter().any(|k| k.name == *n)) {
+                        if !there.iter().any(|k| k.name == name) {
+                            findings.push(
+                                ctx.finding(
+                                    &KEY_PAIR_NOT_FOUND,
+                                    (var, name),
+                                    format!("key pair {} does not exist in failover region {region}", ctx.show(var, name)),
+                                    format!("key pairs are per region: aws ec2 import-key-pair --region {region} --key-name {name} --public-key-material ..."),
+                                )
+                                .region(region),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if let (Some(Ok(here)), Some(there)) = (&primary.launch_templates, &a.launch_templates) {
+            match there {
+                Err(e) => unverified("ec2:launch-template", e),
+                Ok(there) => {
+                    for (var, name) in ctx.of(AwsKind::LaunchTemplate).filter(|(_, n)| !n.starts_with("lt-") && here.iter().any(|t| t.name == *n)) {
+                        if !there.iter().any(|t| t.name == name) {
+                            findings.push(ctx.finding(
+                                &LAUNCH_TEMPLATE_NOT_FOUND,
+                                (var, name),
+                                format!("launch template {} does not exist in failover region {region}", ctx.show(var, name)),
+                                format!("launch templates are per region: create it there (aws ec2 create-launch-template --region {region} --launch-template-name {name} ...)"),
+                            ).region(region));
+                        }
+                    }
+                }
+            }
+        }
+        if let (Some(Ok(here)), Some(there)) = (&primary.offerings, &a.offerings) {
+            match there {
+                Err(e) => unverified("ec2:instance-type", e),
+                Ok(there) => {
+                    for (var, t) in ctx.of(AwsKind::InstanceType).filter(|(_, t)| here.iter().any(|o| o.instance_type == *t)) {
+                        if !there.iter().any(|o| o.instance_type == t) {
+                            findings.push(ctx.finding(
+                                &INSTANCE_TYPE_NOT_OFFERED,
+                                (var, t),
+                                format!("instance type {} is not offered in failover region {region}", ctx.show(var, t)),
+                                format!("pick a type offered in every region the environment may run in: aws ec2 describe-instance-type-offerings --region {region} --filters Name=instance-type,Values={t}"),
+                            ).region(region));
+                        }
+                    }
+                }
+            }
+        }
+        out.findings.append(&mut findings);
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::{Map, Value};
 
-use crate::config::Config;
+use crate::config::{Config, Dialect};
 use crate::diag::{ToolError, read_capped};
 use crate::env::dotenv;
 use crate::env::{EnvSet, Origin, Variable};
@@ -27,7 +27,7 @@ pub const MAX_ENV_BYTES: u64 = 64 << 20;
 
 /// Reads one dotenv file into `set`, reporting unparsable lines and duplicates.
 /// A missing or unreadable file is a tool error: the path in preflight.toml is wrong.
-pub fn load_dotenv(cfg: &Config, rel: &str, schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Finding>) -> Result<(), ToolError> {
+pub fn load_dotenv(cfg: &Config, rel: &str, dialect: Dialect, schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Finding>) -> Result<(), ToolError> {
     let path = cfg.input(rel, "env file")?;
     let display = display_path(cfg, &path, rel);
     let bytes = match read_capped(&path, MAX_ENV_BYTES, "env file") {
@@ -43,6 +43,10 @@ pub fn load_dotenv(cfg: &Config, rel: &str, schema: &EnvSchema, set: &mut EnvSet
         }
         Err(e) => return Err(e.with_help(format!("the `source` of this environment names {rel}; create it or fix the path in {}", cfg.path.display()))),
     };
+    if dialect == Dialect::Docker {
+        load_docker(&bytes, display, schema, set, findings);
+        return Ok(());
+    }
     let text = placeholder_text(&bytes);
     let loc = |span: dotenv::Span, pos: dotenv::Pos| Location { path: display.clone(), line: pos.line, column: pos.column, span: Some((span.start, span.end)) };
 
@@ -128,6 +132,207 @@ pub fn load_dotenv(cfg: &Config, rel: &str, schema: &EnvSchema, set: &mut EnvSet
         }
     }
     set.files.push(SourceFile { path: display, text: Arc::from(mask_ranges(&text, &mask)) });
+    Ok(())
+}
+
+/// Reads an env file as `docker run --env-file` and ECS `environmentFiles` do (values taken
+/// literally), warning (`env-dialect`) where python-dotenv would read a value differently. A
+/// line docker refuses fails the whole file, as it does for docker: one `env-syntax` finding.
+fn load_docker(bytes: &[u8], display: String, schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Finding>) {
+    let text = placeholder_text(bytes);
+    let lookup = |k: &str| std::env::var(k).ok();
+    let entries = match crate::env::docker::parse(bytes, &lookup) {
+        Ok(e) => e,
+        Err(e) => {
+            findings.push(
+                Finding::new(&ENV_SYNTAX, e.message)
+                    .help("docker reads one KEY=value a line, a key without spaces; it rejects the whole file over one bad line")
+                    .at(Some(Location { path: display.clone(), line: e.line, column: e.column, span: None })),
+            );
+            set.files.push(SourceFile { path: display, text: Arc::from(text.as_str()) });
+            return;
+        }
+    };
+    let mut mask = Vec::new();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for e in entries {
+        let at = Location { path: display.clone(), line: e.line, column: e.value_column, span: Some(e.value_span) };
+        let secret = crate::secrets::classify(&e.key, Some(&e.value), schema.write_only(&e.key)).is_some();
+        if secret && !e.from_process {
+            mask.push(e.value_span);
+        }
+        if let Some(previous) = seen.insert(e.key.clone(), e.line) {
+            findings.push(
+                Finding::new(&ENV_DUPLICATE, format!("set again; this value overrides the one on line {previous}"))
+                    .key(&e.key)
+                    .help("remove one of the two lines: only the last one takes effect, which is easy to miss in review")
+                    .at(Some(at.clone())),
+            );
+        }
+        if !e.from_process
+            && let Some(other) = crate::env::docker::dotenv_reading(&e.value)
+        {
+            let message = if secret {
+                "docker passes this value as written (quotes, spaces and `#` included), which is not what python-dotenv reads".to_string()
+            } else {
+                format!("docker passes this value as written, quotes included: the app receives `{}`, not `{other}`", e.value)
+            };
+            findings.push(
+                Finding::new(&ENV_DIALECT, message)
+                    .key(&e.key)
+                    .help("docker needs no quotes, even for spaces: write KEY=value; keep the quotes only if the app expects them")
+                    .at(Some(at.clone())),
+            );
+        }
+        let origin = if e.from_process { Origin::Process } else { Origin::File { key: Location { span: None, column: 1, ..at.clone() }, value: Some(at) } };
+        set.set(Variable { name: e.key, raw: e.value.clone(), value: None, origin });
+    }
+    set.files.push(SourceFile { path: display, text: Arc::from(mask_ranges(&text, &mask)) });
+}
+
+/// Adds the parameters read from an `ssm_path` source; the variable is the name's last segment.
+pub fn load_ssm_path(
+    cfg: &Config,
+    env: &crate::config::Environment,
+    path: &str,
+    mut params: Vec<crate::cloud::Parameter>,
+    set: &mut EnvSet,
+    hidden: &mut std::collections::BTreeSet<String>,
+    findings: &mut Vec<Finding>,
+) {
+    let region = env.region.get_ref().as_str();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    params.sort_by(|a, b| a.name.cmp(&b.name));
+    for p in params {
+        let name = p.name.rsplit('/').next().unwrap_or(&p.name).to_string();
+        if name.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.insert(name.clone(), p.name.clone()) {
+            findings.push(
+                Finding::new(&ENV_DUPLICATE, format!("set by both {first} and {} under {path}; the latter wins", p.name))
+                    .key(&name)
+                    .region(region)
+                    .help("keep one parameter per variable name under the path")
+                    .at(Some(crate::check::config_location(cfg, env.source.span()))),
+            );
+        }
+        if p.value.is_none() {
+            hidden.insert(name.clone());
+        }
+        set.set(Variable {
+            name: name.clone(),
+            raw: p.value.clone().unwrap_or_default(),
+            value: p.value,
+            origin: Origin::Ssm { parameter: p.name, region: region.to_string() },
+        });
+    }
+}
+
+/// Largest task definition file read (real ones are a few kilobytes).
+pub const MAX_TASK_DEFINITION_BYTES: u64 = 16 << 20;
+
+/// Reads one container's `environment` and `secrets` from a task definition file. A file that
+/// is not a task definition, or has no such container, is a tool error naming the place: the
+/// path or the container in preflight.toml is wrong. Returns how many `environmentFiles` the
+/// container also reads (from S3, which preflight does not fetch).
+pub fn load_task_definition_file(
+    cfg: &Config,
+    rel: &str,
+    container: &str,
+    set: &mut EnvSet,
+    hidden: &mut std::collections::BTreeSet<String>,
+    findings: &mut Vec<Finding>,
+) -> Result<usize, ToolError> {
+    use crate::env::task_definition as td;
+    let path = cfg.input(rel, "task definition")?;
+    let display = display_path(cfg, &path, rel);
+    let bytes = read_capped(&path, MAX_TASK_DEFINITION_BYTES, "task definition")?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = crate::diag::line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+        ToolError::new(format!("{display}:{line}:{column}: the task definition is not valid UTF-8"))
+    })?;
+    let parsed = match td::parse(&text, container) {
+        Ok(p) => p,
+        Err(td::Error::Malformed { message, offset }) => {
+            let (line, column) = crate::diag::line_col(&text, offset);
+            return Err(ToolError::new(format!("{display}:{line}:{column}: {message}")).with_help(
+                "the file should be the JSON given to `aws ecs register-task-definition --cli-input-json` (or printed by describe-task-definition)",
+            ));
+        }
+        Err(td::Error::NoContainer { name, available }) => {
+            return Err(ToolError::new(format!("{display} has no container named `{name}` (it has: {})", available.join(", ")))
+                .with_help(format!("fix `container` in {}", cfg.path.display())));
+        }
+    };
+    let loc = |span: (usize, usize)| {
+        let (line, column) = crate::diag::line_col(&text, span.0);
+        Some(Location { path: display.clone(), line: line as u32, column: column as u32, span: Some(span) })
+    };
+    let mut mask = Vec::new();
+    let mut seen: HashMap<String, Option<Location>> = HashMap::new();
+    for (e, value_from) in parsed.environment.iter().map(|e| (e, false)).chain(parsed.secrets.iter().map(|e| (e, true))) {
+        let (key, value) = (loc(e.name_span), loc(e.value_span));
+        if let Some(first) = seen.insert(e.name.clone(), key.clone()) {
+            let line = first.map_or(0, |l| l.line);
+            findings.push(
+                Finding::new(
+                    &ENV_DUPLICATE,
+                    format!(
+                        "`{}` is defined twice in container {container} (first on line {line}); ECS refuses a variable in both `environment` and `secrets`",
+                        e.name
+                    ),
+                )
+                .key(&e.name)
+                .help("keep one entry per name")
+                .at(key.clone()),
+            );
+        }
+        if !value_from && crate::secrets::classify(&e.name, Some(&e.value), None).is_some() {
+            mask.push(e.value_span);
+        }
+        if value_from {
+            hidden.insert(e.name.clone());
+        }
+        let origin = Origin::TaskDefinition { revision: display.clone(), key, value, value_from };
+        set.set(Variable { name: e.name.clone(), raw: e.value.clone(), value: None, origin });
+    }
+    set.files.push(SourceFile { path: display, text: Arc::from(mask_ranges(&text, &mask)) });
+    Ok(parsed.environment_files.len())
+}
+
+/// Reads one container's `environment` and `secrets` from a registered task definition.
+pub fn load_task_definition(
+    cfg: &Config,
+    id: &str,
+    td: &crate::cloud::TaskDefinition,
+    container: &str,
+    set: &mut EnvSet,
+    hidden: &mut std::collections::BTreeSet<String>,
+) -> Result<(), ToolError> {
+    let Some(c) = td.containers.iter().find(|c| c.name == container) else {
+        let names: Vec<&str> = td.containers.iter().map(|c| c.name.as_str()).collect();
+        return Err(ToolError::new(format!("task definition {id} has no container named `{container}` (it has: {})", names.join(", ")))
+            .with_help(format!("fix `container` in {}", cfg.path.display())));
+    };
+    let revision = if td.arn.is_empty() { id.to_string() } else { td.arn.clone() };
+    for (name, value) in &c.environment {
+        set.set(Variable {
+            name: name.clone(),
+            raw: value.clone(),
+            value: None,
+            origin: Origin::TaskDefinition { revision: revision.clone(), key: None, value: None, value_from: false },
+        });
+    }
+    for (name, value_from) in &c.secrets {
+        hidden.insert(name.clone());
+        set.set(Variable {
+            name: name.clone(),
+            raw: value_from.clone(),
+            value: None,
+            origin: Origin::TaskDefinition { revision: revision.clone(), key: None, value: None, value_from: true },
+        });
+    }
     Ok(())
 }
 

@@ -256,4 +256,41 @@ Delete the line that should not be there, so that the file says one thing.
   Delete one of them: `aws ssm delete-parameter --name ... --region ...`."#,
 };
 
-pub static RULES: &[&Rule] = &[&ENV_SYNTAX, &ENV_MISSING, &ENV_UNKNOWN, &ENV_TYPE, &ENV_SCHEMA, &ENV_DUPLICATE];
+pub static ENV_DIALECT: Rule = Rule {
+    id: "env-dialect",
+    family: "env",
+    severity: Severity::Warning,
+    summary: "The value the deploy's consumer reads differs from what the other env-file dialect reads.",
+    doc: r#"## What it does
+Reads each value of a `dialect = "docker"` source (`docker run --env-file`, ECS
+`environmentFiles`) as docker does, and also as python-dotenv would, and warns where the two
+differ: quotes that docker keeps, an inline `# comment` that becomes part of the value,
+trailing spaces, `${VAR}` that is not expanded, `
+` that stays two characters.
+
+## Why is this bad?
+docker takes the rest of the line literally. `API_URL="https://api.example.com"` reaches the
+container as `"https://api.example.com"`, quotes included, while every local tool (and
+preflight's default dialect) reads `https://api.example.com`. The app then fails to parse its
+own URL in production only (amazon-ecs-agent#3429, docker/cli#3630).
+
+## Example
+```
+# deploy/production.env, read with dialect = "docker"
+API_URL="https://api.example.com"
+```
+```
+warning[env-dialect]: API_URL: docker passes this value as written, quotes included: the app receives `"https://api.example.com"`, not `https://api.example.com`
+  --> deploy/production.env:1:9
+```
+
+## How to fix
+Write the value without quotes (`API_URL=https://api.example.com`): docker needs none, even
+for spaces. If the quotes are meant, keep them and ignore the warning.
+
+## Notes
+- Values are what docker passes; the schema validates those, quotes included.
+- Secret values are never quoted in the message."#,
+};
+
+pub static RULES: &[&Rule] = &[&ENV_SYNTAX, &ENV_MISSING, &ENV_UNKNOWN, &ENV_TYPE, &ENV_SCHEMA, &ENV_DUPLICATE, &ENV_DIALECT];

@@ -4,8 +4,10 @@
 
 pub mod rules;
 
+use std::collections::BTreeMap;
+
 use crate::checks::{LiveCtx, LiveOut};
-use crate::live::ParameterAnswers;
+use crate::live::{FailoverAnswers, ParameterAnswers};
 use crate::schema::AwsKind;
 use rules::*;
 
@@ -30,5 +32,149 @@ pub fn judge(ctx: &LiveCtx, params: &ParameterAnswers, out: &mut LiveOut) {
             }
             _ => {}
         }
+    }
+}
+
+/// The name a failover region is asked for: the parameter's name without a version or label
+/// selector (versions are numbered per region). `None` for an ARN: it pins its region.
+pub fn failover_name(name: &str) -> Option<String> {
+    (!name.starts_with("arn:")).then(|| crate::aws_ids::split_parameter_selector(name).0.to_string())
+}
+
+/// Judges every parameter the environment names (`(variable, name as asked)`, from references,
+/// `ssm:parameter` values and task definition `valueFrom`s) that exists in the primary region
+/// against each failover region.
+pub fn judge_failover(ctx: &LiveCtx, uses: &[(String, String)], primary: &ParameterAnswers, failover: &BTreeMap<String, FailoverAnswers>, out: &mut LiveOut) {
+    for (region, answers) in failover {
+        let mut reported = false;
+        for (var, name) in uses {
+            let (Some(Ok(Some(_))), Some(base)) = (primary.by_name.get(name), failover_name(name)) else { continue };
+            match answers.parameters.by_name.get(&base) {
+                Some(Ok(None)) => out.findings.push(
+                    ctx.finding(
+                        &SSM_NOT_IN_FAILOVER_REGION,
+                        (var, name),
+                        format!("SSM parameter {} does not exist in failover region {region}", ctx.show(var, &base)),
+                        format!("parameters are per region: aws ssm put-parameter --region {region} --name {base} ... (as in {})", ctx.region),
+                    )
+                    .region(region),
+                ),
+                Some(Err(e)) if !reported => {
+                    reported = true;
+                    out.unverified("ssm:parameter (failover)", region, e);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A `{{resolve:...}}` reference preflight cannot read: a located finding of the service it
+/// names (a malformed secret reference is `secret-not-found`, any other `ssm-not-found`).
+pub fn malformed_reference(var: &crate::env::Variable, message: String) -> crate::report::Finding {
+    let (rule, help) = if var.raw.contains("{{resolve:secretsmanager:") {
+        (
+            &crate::checks::secretsmanager::rules::SECRET_NOT_FOUND,
+            "write {{resolve:secretsmanager:SECRET-ID[:SecretString[:JSON-KEY[:VERSION-STAGE[:VERSION-ID]]]]}}",
+        )
+    } else {
+        (&SSM_NOT_FOUND, "write {{resolve:ssm:/path/name}}, {{resolve:ssm-secure:/path/name}} or {{resolve:secretsmanager:SECRET-ID}}")
+    };
+    crate::report::Finding::new(rule, message).key(&var.name).help(help).at(var.value_location())
+}
+
+/// A task definition `valueFrom` that names neither an SSM parameter nor a Secrets Manager
+/// secret ECS could read.
+pub fn malformed_value_from(var: &crate::env::Variable, message: String) -> crate::report::Finding {
+    let rule = if var.raw.contains(":secretsmanager:") { &crate::checks::secretsmanager::rules::SECRET_NOT_FOUND } else { &SSM_NOT_FOUND };
+    crate::report::Finding::new(rule, message)
+        .key(&var.name)
+        .help("valueFrom is an SSM parameter name or ARN, or a Secrets Manager secret ARN with optional :json-key:version-stage:version-id")
+        .at(var.value_location())
+}
+
+/// Puts the parameters' values into the variables that reference them, and reports the
+/// parameters that do not exist (`ssm-not-found`). `value_from` lists the task definition
+/// `secrets` entries naming a parameter: checked to exist, never read.
+pub fn substitute(
+    region: &str,
+    set: &mut crate::env::EnvSet,
+    parsed: BTreeMap<String, Vec<crate::env::reference::Part>>,
+    value_from: &[(String, String)],
+    params: &ParameterAnswers,
+    findings: &mut Vec<crate::report::Finding>,
+    unverified: &mut Vec<crate::report::Unverified>,
+) {
+    use crate::env::reference::Part;
+    let missing = |name: &str| {
+        (
+            format!("SSM parameter {name} does not exist in {region}"),
+            format!("parameters are per region: create it with aws ssm put-parameter --region {region} --name {name} ..., or fix the reference"),
+        )
+    };
+    let mut failed: BTreeMap<String, String> = BTreeMap::new();
+    for (var_name, name) in value_from {
+        let Some(var) = set.vars.get(var_name) else { continue };
+        match params.by_name.get(name) {
+            Some(Ok(None)) => {
+                let (m, h) = missing(name);
+                findings.push(crate::report::Finding::new(&SSM_NOT_FOUND, m).key(var_name).region(region).help(h).at(var.value_location()));
+            }
+            Some(Err(e)) => {
+                failed.insert(name.clone(), e.to_string());
+            }
+            _ => {}
+        }
+    }
+    for (name, parts) in parsed {
+        let Some(var) = set.vars.get_mut(&name) else { continue };
+        let mut value = String::new();
+        let mut known = true;
+        for part in parts {
+            let r = match part {
+                Part::Text(t) => {
+                    value.push_str(&t);
+                    continue;
+                }
+                Part::Ref(r) => r,
+            };
+            known &= !r.secure;
+            if r.secret.is_some() {
+                continue;
+            }
+            match params.by_name.get(&r.name) {
+                Some(Ok(Some(p))) if r.secure => {
+                    let _ = p;
+                }
+                Some(Ok(Some(p))) => match &p.value {
+                    Some(v) => value.push_str(v),
+                    None => {
+                        known = false;
+                        findings.push(
+                            crate::report::Finding::new(&SSM_NOT_FOUND, format!("{} is a SecureString, which {{{{resolve:ssm:...}}}} cannot read", r.name))
+                                .key(&name)
+                                .region(region)
+                                .help(format!("write {{{{resolve:ssm-secure:{}}}}} instead", r.name))
+                                .at(var.value_location()),
+                        );
+                    }
+                },
+                Some(Ok(None)) => {
+                    known = false;
+                    let (m, h) = missing(&r.name);
+                    findings.push(crate::report::Finding::new(&SSM_NOT_FOUND, m).key(&name).region(region).help(h).at(var.value_location()));
+                }
+                Some(Err(e)) => {
+                    known = false;
+                    failed.insert(r.name.clone(), e.to_string());
+                }
+                None => known = false,
+            }
+        }
+        var.value = known.then_some(value);
+    }
+    if !failed.is_empty() {
+        let reason = failed.values().next().cloned().unwrap_or_default();
+        unverified.push(crate::report::Unverified { check: format!("{} SSM reference(s) in values", failed.len()), region: Some(region.to_string()), reason });
     }
 }

@@ -52,4 +52,44 @@ For a public alias, list what the region offers, e.g.
 - With `--offline`, no parameter is looked up and this rule does not fire."#,
 };
 
-pub static RULES: &[&Rule] = &[&SSM_NOT_FOUND];
+pub static SSM_NOT_IN_FAILOVER_REGION: Rule = Rule {
+    id: "ssm-not-in-failover-region",
+    family: "ssm",
+    severity: Severity::Error,
+    summary: "A referenced SSM parameter does not exist in a failover region.",
+    doc: r#"## What it does
+For each SSM parameter the environment refers to by name (a `{{resolve:ssm:...}}` or
+`{{resolve:ssm-secure:...}}` reference, an `ssm:parameter` value, a task definition's
+`valueFrom`) that exists in the environment's region, looks for a parameter of the same name
+in each of the environment's `failover_regions`. A version or label selector (`/app/db:3`) is
+not carried over: versions are numbered per region. A parameter named by its ARN is pinned to
+the ARN's region and is not looked up elsewhere.
+
+## Why is this bad?
+Parameters are regional. A failover region without the parameter starts an application
+without its setting, or fails the launch, on the day the main region is down and the
+failover is the only way out.
+
+## Example
+```
+# preflight.toml: region = "us-east-1", failover_regions = ["us-west-2"]
+LAUNCH_AMI={{resolve:ssm:/app/prod/launch-ami}}
+```
+```
+error[ssm-not-in-failover-region]: LAUNCH_AMI: SSM parameter /app/prod/launch-ami does not exist in failover region us-west-2
+  --> deploy/production.env:1:12
+```
+
+## How to fix
+Create it there (or copy it with your infrastructure code):
+```
+aws ssm put-parameter --region us-west-2 --name /app/prod/launch-ami --type String --value ...
+```
+
+## Notes
+- Calls: one GetParameters per ten distinct names per failover region.
+- Resources named by a regional id (`sg-`, `subnet-`, `vpc-`, `lt-`) are never looked up in
+  failover regions: ids differ per region."#,
+};
+
+pub static RULES: &[&Rule] = &[&SSM_NOT_FOUND, &SSM_NOT_IN_FAILOVER_REGION];
