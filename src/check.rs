@@ -318,8 +318,16 @@ async fn resolve_references<C: Cloud>(run: &Run<'_, C>, g: &mut Gathered, sink: 
         return;
     }
     let Some(cloud) = run.cloud else {
-        let reason = format!("{}: {{{{resolve:ssm:...}}}} references were not resolved, so those values were not validated", run.offline_word);
-        sink.skipped(format!("{} SSM reference(s) in values", names.len()), run.region, reason);
+        // A reference's value is unknown until resolved (unverified); a `valueFrom`'s is never
+        // known, so only its existence goes unchecked (a note, as for other resource names).
+        let in_values: BTreeSet<&String> = g.parameter_uses.iter().filter(|(v, _)| parsed.contains_key(v)).map(|(_, n)| n).collect();
+        if !in_values.is_empty() {
+            let reason = format!("{}: {{{{resolve:ssm:...}}}} references were not resolved, so those values were not validated", run.offline_word);
+            sink.skipped(format!("{} SSM reference(s) in values", in_values.len()), run.region, reason);
+        }
+        if !value_from.is_empty() {
+            sink.notes.push(format!("{}: {} task definition valueFrom parameter(s) were not looked up", run.offline_word, value_from.len()));
+        }
         return;
     };
     live::parameters(cloud, run.region, &names, &mut g.params, run.deadline, run.progress).await;
