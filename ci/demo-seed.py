@@ -1,7 +1,8 @@
 """Seeds the local emulator with the demo's two worlds and renders the example's env files.
 
     demo-seed.py ENDPOINT REPO seed   # create staging (eu-west-1) and production (us-east-1)
-    demo-seed.py ENDPOINT REPO fix    # what the help text said: copy the canary image to us-west-2
+    demo-seed.py ENDPOINT REPO fix    # what the help text said: copy the canary image and the
+                                      # DB_HOST parameter to the failover region us-west-2
 
 Runs with the test venv's python (boto3 comes with moto). Only ever talks to ENDPOINT, which
 ci/demo starts on 127.0.0.1.
@@ -16,9 +17,17 @@ endpoint, repo, action = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
 state_file = repo / ".demo-state.json"
 
 
-def ec2(region):
-    return boto3.client("ec2", region_name=region, endpoint_url=endpoint,
+def client(service, region):
+    return boto3.client(service, region_name=region, endpoint_url=endpoint,
                         aws_access_key_id="demo", aws_secret_access_key="demo")
+
+
+def ec2(region):
+    return client("ec2", region)
+
+
+def param(region, name, value):
+    client("ssm", region).put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
 
 
 def seed():
@@ -32,6 +41,7 @@ def seed():
     s["STAGING_SG"] = eu.create_security_group(GroupName="web-staging", Description="web", VpcId=vpc)["GroupId"]
     s["STAGING_AMI"] = eu.register_image(Name="shop-web-1.4", RootDeviceName="/dev/xvda")["ImageId"]
     s["STAGING_AMI_NEW"] = eu.register_image(Name="shop-web-1.5", RootDeviceName="/dev/xvda")["ImageId"]
+    param("eu-west-1", "/shop/staging/db_host", "db.staging.internal")
 
     # production: us-east-1, a new VPC; the old VPC still holds the staging-named group
     us = ec2("us-east-1")
@@ -44,6 +54,8 @@ def seed():
     us.create_security_group(GroupName="web-staging", Description="web (old VPC)", VpcId=old_vpc)
     s["PROD_AMI"] = us.register_image(Name="shop-web-1.4", RootDeviceName="/dev/xvda")["ImageId"]
     s["PROD_AMI_NEW"] = us.register_image(Name="shop-web-1.5", RootDeviceName="/dev/xvda")["ImageId"]
+    # the parameter exists in the main region only: parameters are regional
+    param("us-east-1", "/shop/prod/db_host", "db.prod.internal")
     # failover: us-west-2 has 1.4 (copied), not yet 1.5
     ec2("us-west-2").copy_image(SourceRegion="us-east-1", SourceImageId=s["PROD_AMI"], Name="shop-web-1.4")
     state_file.write_text(json.dumps(s))
@@ -57,6 +69,7 @@ def seed():
 def fix():
     s = json.loads(state_file.read_text())
     ec2("us-west-2").copy_image(SourceRegion="us-east-1", SourceImageId=s["PROD_AMI_NEW"], Name="shop-web-1.5")
+    param("us-west-2", "/shop/prod/db_host", "db.prod.internal")
 
 
 {"seed": seed, "fix": fix}[action]()

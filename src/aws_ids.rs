@@ -87,6 +87,21 @@ pub fn is_parameter_name(value: &str) -> bool {
     name_ok && name.len() <= 1011 && selector_ok
 }
 
+/// A launch template value with an optional version: `web-lt:$Latest`, `lt-0123...:7`. The
+/// version is `$Default`, `$Latest` or a number; anything else after a colon is part of the
+/// name (and fails the name's shape).
+pub fn split_template_version(value: &str) -> (&str, Option<&str>) {
+    match value.rsplit_once(':') {
+        Some((t, v)) if v == "$Default" || v == "$Latest" || (!v.is_empty() && v.len() <= 19 && v.bytes().all(|b| b.is_ascii_digit())) => (t, Some(v)),
+        _ => (value, None),
+    }
+}
+
+/// An Auto Scaling group name: 1-255 characters, no control characters.
+pub fn is_group_name_asg(value: &str) -> bool {
+    !value.is_empty() && value.len() <= 255 && !value.chars().any(char::is_control)
+}
+
 /// A Secrets Manager secret name (1-512 of letters, digits and `/_+=.@-`) or a secret ARN.
 pub fn is_secret_id(s: &str) -> bool {
     if s.starts_with("arn:") {

@@ -94,6 +94,9 @@ pub struct Gathered {
     pub secret_uses: Vec<SecretUse>,
     /// (variable, SSM parameter name as asked) for every parameter named by name.
     pub parameter_uses: Vec<(String, String)>,
+    /// Resources named by the launch template versions groups and templates launch, under the
+    /// variable that names the group or template.
+    pub derived: Vec<(String, AwsKind, String)>,
 }
 
 /// Runs all checks for one environment against the real AWS chain (or none with --offline).
@@ -157,7 +160,7 @@ async fn check_with_progress<C: Cloud>(
     // 7. artifacts, against the commit being deployed.
     let artifact_digests = artifacts(&run, &g.set, image_tags.as_ref(), &mut sink)?;
     // 8. drift against the tested environment.
-    let resolved = resolved(&run, &g.set, &validated, &mut live_out, &artifact_digests);
+    let resolved = resolved(&run, &g.set, &validated, &g.derived, &mut live_out, &artifact_digests);
     drift(&run, &g.set, &secrets, &resolved, &mut sink);
     // 9. fingerprint of exactly what was checked.
     let commit = crate::git::commit(&cfg.root, opts.rev.as_deref())?;
@@ -407,19 +410,46 @@ async fn look_up<C: Cloud>(
         }
         return (out, None);
     };
-    let plan = plan(run, g, validated);
-    let failover_plan = failover_plan(g, validated);
+    let (d, p) = (run.deadline, run.progress);
+    let is_secret = |n: &str| secrets.contains(n);
+    let failover_regions = run.env.regions()[1..].to_vec();
+    // What the autoscaler launches: the groups, then their (and the values') launch template
+    // versions. Their data joins the batches below: one extra round trip, no call per resource.
+    let own = LiveCtx {
+        region: run.region,
+        failover_regions: &failover_regions,
+        vpc: vpc.clone(),
+        resources: &validated.resources,
+        env: &g.set,
+        is_secret: &is_secret,
+    };
+    let group_names: BTreeSet<String> = own.of(AwsKind::AutoScalingGroup).map(|(_, n)| n.to_string()).collect();
+    let templates = checks::autoscaling::versioned_templates(&own);
+    let launch_answers = if group_names.is_empty() && templates.is_empty() {
+        live::LaunchAnswers::default()
+    } else {
+        run.progress.phase("looking up Auto Scaling groups and launch template versions");
+        live::launches(cloud, run.region, &group_names, &templates, d, p).await
+    };
+    let launches = checks::autoscaling::resolve(&own, &launch_answers, &mut out);
+    g.derived = checks::autoscaling::derived(&launches);
+    let resources: Vec<(String, AwsKind, String)> = validated.resources.iter().chain(&g.derived).cloned().collect();
+
+    let mut plan = plan(run, g, &resources);
+    plan.subnets.extend(checks::autoscaling::group_subnets(&launch_answers));
+    let mut failover_plan = failover_plan(g, &resources);
+    failover_plan.groups = group_names;
     let secret_ids: BTreeSet<String> = g.secret_uses.iter().map(|u| u.reference.secret_id.clone()).collect();
     run.progress.phase("looking up resources");
-    let (d, p) = (run.deadline, run.progress);
-    let failover_regions = &plan.failover_regions;
     let (answers, failover, ()) = tokio::join!(
         live::run(cloud, &plan, &mut g.params, d, p),
-        live::failover(cloud, failover_regions, &failover_plan, d, p),
+        live::failover(cloud, &failover_regions, &failover_plan, d, p),
         live::secrets(cloud, run.region, &secret_ids, &mut g.secrets, d, p),
     );
-    let is_secret = |n: &str| secrets.contains(n);
-    let ctx = LiveCtx { region: run.region, failover_regions, vpc, resources: &validated.resources, env: &g.set, is_secret: &is_secret };
+    let ctx = LiveCtx { region: run.region, failover_regions: &failover_regions, vpc, resources: &resources, env: &g.set, is_secret: &is_secret };
+    checks::autoscaling::judge_vpc(&ctx, &launch_answers, &answers, &mut out);
+    checks::autoscaling::judge_fields(&ctx, run.schema, &launches, &mut out);
+    checks::autoscaling::judge_failover(&ctx, &launch_answers, &failover, &mut out);
     checks::ami::judge(&ctx, &answers, SystemTime::now(), &mut out);
     checks::network::judge(&ctx, &answers, &mut out);
     checks::compute::judge(&ctx, &answers, &mut out);
@@ -428,6 +458,7 @@ async fn look_up<C: Cloud>(
     checks::ssm::judge_failover(&ctx, &g.parameter_uses, &g.params, &failover, &mut out);
     checks::secretsmanager::judge(&ctx, &g.secret_uses, &g.secrets, &mut out);
     checks::secretsmanager::judge_failover(&ctx, &g.secret_uses, &g.secrets, &failover, &mut out);
+    checks::autoscaling::mark_via(&launches, &mut out.findings);
     let image_tags = match &answers.images {
         Some(Ok(images)) => Some(images.iter().map(|i| (i.id.clone(), i.tags.clone())).collect()),
         _ => None,
@@ -439,9 +470,9 @@ async fn look_up<C: Cloud>(
 
 /// The primary region's lookups: every resource value, the environment's `vpc`, and the images
 /// whose tags hold an artifact's provenance.
-fn plan<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Validated) -> Plan {
+fn plan<C: Cloud>(run: &Run<'_, C>, g: &Gathered, resources: &[(String, AwsKind, String)]) -> Plan {
     let mut plan = Plan { region: run.region.to_string(), failover_regions: run.env.regions()[1..].to_vec(), ..Default::default() };
-    for (_, kind, value) in &validated.resources {
+    for (_, kind, value) in resources {
         plan.add(*kind, value);
     }
     if let Some(v) = &run.env.vpc {
@@ -462,14 +493,17 @@ fn plan<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Valid
 
 /// What each failover region is asked: everything named by name (SPEC section 1). Regional ids
 /// (`sg-`, `subnet-`, `vpc-`, `lt-`) are not: they differ per region.
-fn failover_plan(g: &Gathered, validated: &checks::env::Validated) -> live::FailoverPlan {
+fn failover_plan(g: &Gathered, resources: &[(String, AwsKind, String)]) -> live::FailoverPlan {
     let mut plan = live::FailoverPlan::default();
     plan.parameters.extend(g.parameter_uses.iter().filter_map(|(_, n)| checks::ssm::failover_name(n)));
     plan.secrets.extend(g.secret_uses.iter().map(|u| live::secret_list_name(&u.reference.secret_id)));
-    for (_, kind, value) in &validated.resources {
+    for (_, kind, value) in resources {
         match kind {
             AwsKind::KeyPair => plan.key_pairs.insert(value.clone()),
-            AwsKind::LaunchTemplate if !crate::aws_ids::is_id(value, "lt") => plan.launch_template_names.insert(value.clone()),
+            AwsKind::LaunchTemplate => {
+                let t = crate::aws_ids::split_template_version(value).0;
+                !crate::aws_ids::is_id(t, "lt") && plan.launch_template_names.insert(t.to_string())
+            }
             AwsKind::InstanceType => plan.instance_types.insert(value.clone()),
             _ => false,
         };
@@ -504,11 +538,12 @@ fn resolved<C: Cloud>(
     run: &Run<'_, C>,
     set: &EnvSet,
     validated: &checks::env::Validated,
+    derived: &[(String, AwsKind, String)],
     live_out: &mut LiveOut,
     artifact_digests: &[(String, String)],
 ) -> checks::drift::Resolved {
     let mut resource_counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (var, _, _) in &validated.resources {
+    for (var, _, _) in validated.resources.iter().chain(derived) {
         *resource_counts.entry(var.clone()).or_default() += 1;
     }
     checks::drift::Resolved {
@@ -525,10 +560,18 @@ fn drift<C: Cloud>(run: &Run<'_, C>, set: &EnvSet, secrets: &SecretSet, resolved
     let Some((lock, name)) = &run.opts.against else { return };
     let blocked: BTreeSet<String> = sink.findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).filter_map(|f| f.key.clone()).collect();
     let (mut f, mut u) = checks::drift::compare(lock, name, run.schema, set, &secrets.names, &blocked, resolved, run.region);
-    // An artifact's drift points at its [[artifacts]] entry, as the other artifact rules do.
-    for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_ARTIFACT && f.location.is_none()) {
-        if let Some(a) = run.cfg.artifacts.iter().find(|a| Some(a.name.get_ref()) == finding.key.as_ref()) {
+    // An artifact's drift points at its [[artifacts]] entry, as the other artifact rules do,
+    // and lists what changed under its paths since the tested commit, when this clone has it.
+    let repo = crate::git::Repo::open(&run.cfg.root).ok();
+    let tested = lock.commit.as_deref().and_then(|c| git2::Oid::from_str(c).ok()).filter(|c| repo.as_ref().is_some_and(|r| r.has_commit(&c.to_string())));
+    let now = repo.as_ref().and_then(|r| r.resolve(run.opts.rev.as_deref()).ok());
+    for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_ARTIFACT) {
+        let Some(a) = run.cfg.artifacts.iter().find(|a| Some(a.name.get_ref()) == finding.key.as_ref()) else { continue };
+        if finding.location.is_none() {
             finding.location = Some(checks::artifact::location(run.cfg, a));
+        }
+        if let (Some(repo), Some(tested), Some(now)) = (&repo, tested, now) {
+            finding.message.push_str(&checks::artifact::changes(repo, tested, now, a.paths.get_ref()));
         }
     }
     // Across accounts, resources are compared by their attributes; the message says which two
@@ -686,6 +729,7 @@ fn family_of(kind: AwsKind) -> &'static str {
         AwsKind::InstanceType | AwsKind::LaunchTemplate | AwsKind::KeyPair => "compute",
         AwsKind::Parameter => "ssm",
         AwsKind::Secret => "secretsmanager",
+        AwsKind::AutoScalingGroup => "autoscaling",
     }
 }
 
@@ -700,6 +744,7 @@ fn slot(checked: &mut Checked, kind: AwsKind) -> &mut usize {
         AwsKind::KeyPair => &mut checked.key_pairs,
         AwsKind::Parameter => &mut checked.parameters,
         AwsKind::Secret => &mut checked.secrets,
+        AwsKind::AutoScalingGroup => &mut checked.groups,
     }
 }
 

@@ -155,25 +155,78 @@ impl Repo {
 
     /// Work tree changes under the paths: (modified or staged, untracked). Ignored files are
     /// not reported.
+    ///
+    /// Literal paths are given to libgit2 as a path list (`disable_pathspec_match`): it then
+    /// visits only those paths and the folders on the way to them. As patterns, paths with no
+    /// common prefix (`tools/launcher` and `go.mod`) would make it walk, stat and read the
+    /// ignore rules of the whole work tree and open every tree of HEAD before filtering. Globs
+    /// keep pattern matching, in a call of their own.
     pub fn worktree(&self, paths: &[String]) -> Result<(Vec<String>, Vec<String>), ToolError> {
-        let mut opts = StatusOptions::new();
-        opts.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false).exclude_submodules(false);
+        let repo_paths: Vec<String> = paths.iter().map(|p| self.repo_path(p)).collect();
+        let (globs, literal): (Vec<String>, Vec<String>) = repo_paths.into_iter().partition(|p| is_glob(p));
+        let (mut dirty, mut untracked) = (Vec::new(), Vec::new());
+        let mut seen = std::collections::HashSet::new();
+        for (set, literal) in [(literal, true), (globs, false)] {
+            if set.is_empty() {
+                continue;
+            }
+            let mut opts = StatusOptions::new();
+            opts.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false).exclude_submodules(false);
+            // The whole tree (`.`) is no narrower as a path list; pattern matching handles it.
+            let whole = set.iter().any(|p| p.is_empty());
+            opts.disable_pathspec_match(literal && !whole);
+            for p in &set {
+                opts.pathspec(if p.is_empty() { "." } else { p.as_str() });
+            }
+            let statuses = self.repo.statuses(Some(&mut opts)).map_err(|e| ToolError::new(format!("cannot read git status: {}", e.message())))?;
+            for s in statuses.iter() {
+                let path = s.path().unwrap_or("?").to_string();
+                let st = s.status();
+                let list = if st.is_wt_new() {
+                    &mut untracked
+                } else if !st.is_ignored() && !st.is_empty() {
+                    &mut dirty
+                } else {
+                    continue;
+                };
+                if seen.insert(path.clone()) {
+                    list.push(path);
+                }
+            }
+        }
+        Ok((dirty, untracked))
+    }
+
+    /// The files that changed under `paths` from commit `old` to commit `new`, as git's diff
+    /// of the two trees sees them (renames detected): `modified tools/launcher/main.go`,
+    /// `added ...`, `deleted ...`, `renamed a -> b`. Reads no file contents beyond what rename
+    /// detection compares.
+    pub fn changed_files(&self, old: Oid, new: Oid, paths: &[String]) -> Result<Vec<String>, ToolError> {
+        let err = |e: git2::Error| ToolError::new(format!("cannot diff {old} and {new}: {}", e.message()));
+        let tree = |id: Oid| self.repo.find_commit(id).and_then(|c| c.tree());
+        let (before, after) = (tree(old).map_err(err)?, tree(new).map_err(err)?);
+        let mut opts = git2::DiffOptions::new();
         for p in paths {
             let path = self.repo_path(p);
             opts.pathspec(if path.is_empty() { ".".to_string() } else { path });
         }
-        let statuses = self.repo.statuses(Some(&mut opts)).map_err(|e| ToolError::new(format!("cannot read git status: {}", e.message())))?;
-        let (mut dirty, mut untracked) = (Vec::new(), Vec::new());
-        for s in statuses.iter() {
-            let path = s.path().unwrap_or("?").to_string();
-            let st = s.status();
-            if st.is_wt_new() {
-                untracked.push(path);
-            } else if !st.is_ignored() && !st.is_empty() {
-                dirty.push(path);
-            }
+        let mut diff = self.repo.diff_tree_to_tree(Some(&before), Some(&after), Some(&mut opts)).map_err(err)?;
+        diff.find_similar(Some(git2::DiffFindOptions::new().renames(true))).map_err(err)?;
+        let path = |f: git2::DiffFile| f.path().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+        let mut out = Vec::new();
+        for d in diff.deltas() {
+            let line = match d.status() {
+                git2::Delta::Added => format!("added {}", path(d.new_file())),
+                git2::Delta::Deleted => format!("deleted {}", path(d.old_file())),
+                git2::Delta::Modified => format!("modified {}", path(d.new_file())),
+                git2::Delta::Renamed => format!("renamed {} -> {}", path(d.old_file()), path(d.new_file())),
+                git2::Delta::Copied => format!("copied {} -> {}", path(d.old_file()), path(d.new_file())),
+                git2::Delta::Typechange => format!("type changed {}", path(d.new_file())),
+                _ => continue,
+            };
+            out.push(line);
         }
-        Ok((dirty, untracked))
+        Ok(out)
     }
 
     /// Commits after `since` up to `to` that changed any of `paths` (newest first, at most
@@ -193,7 +246,7 @@ impl Repo {
             let Ok(now) = self.states(id, paths) else { continue };
             let before = c.parent_id(0).ok().and_then(|p| self.states(p, paths).ok());
             if before.as_ref() != Some(&now) {
-                let short = id.to_string()[..8].to_string();
+                let short = id.to_string()[..12].to_string();
                 out.push(format!("{short} {}", c.summary().ok().flatten().unwrap_or("").trim()));
                 if out.len() >= limit {
                     break;

@@ -11,7 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures::future::join_all;
 use tokio::time::Instant;
 
-use crate::cloud::{Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Secret, SecurityGroup, Subnet, Vpc};
+use crate::cloud::{
+    AutoScalingGroup, Cloud, CloudError, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Secret, SecurityGroup, Subnet, TemplateRef,
+    TemplateVersion, Vpc,
+};
 use crate::schema::AwsKind;
 
 /// SSM GetParameters accepts at most ten names per call.
@@ -244,6 +247,7 @@ pub struct FailoverPlan {
     pub key_pairs: BTreeSet<String>,
     pub launch_template_names: BTreeSet<String>,
     pub instance_types: BTreeSet<String>,
+    pub groups: BTreeSet<String>,
 }
 
 /// One failover region's answers.
@@ -254,6 +258,7 @@ pub struct FailoverAnswers {
     pub key_pairs: Option<Answer<Vec<KeyPair>>>,
     pub launch_templates: Option<Answer<Vec<LaunchTemplate>>>,
     pub offerings: Option<Answer<Vec<Offering>>>,
+    pub groups: Option<Answer<Vec<AutoScalingGroup>>>,
 }
 
 /// Asks each failover region for the plan's names, regions and kinds concurrently, one
@@ -293,15 +298,63 @@ pub async fn failover<C: Cloud>(
                     Some(bounded(deadline, p, "ec2:DescribeInstanceTypeOfferings", cloud.offerings(r, &list(&plan.instance_types))).await)
                 }
             };
+            let groups = async { if plan.groups.is_empty() { None } else { Some(groups(cloud, r, &plan.groups, deadline, p).await) } };
             let ssm = parameters(cloud, r, &plan.parameters, &mut params, deadline, p);
             let sm = secrets_lookup(cloud, r, &plan.secrets, &mut secrets, deadline, p);
-            let (key_pairs, templates, offerings, (), ()) = tokio::join!(key_pairs, templates, offerings, ssm, sm);
-            (out.key_pairs, out.launch_templates, out.offerings) = (key_pairs, templates, offerings);
+            let (key_pairs, templates, offerings, groups, (), ()) = tokio::join!(key_pairs, templates, offerings, groups, ssm, sm);
+            (out.key_pairs, out.launch_templates, out.offerings, out.groups) = (key_pairs, templates, offerings, groups);
             (out.parameters, out.secrets) = (params, secrets);
             (region, out)
         }
     };
     join_all(regions.iter().map(|r| one(r))).await.into_iter().collect()
+}
+
+/// Auto Scaling groups by name, 100 a call (the API's limit), all calls concurrently.
+async fn groups<C: Cloud>(cloud: &C, region: &str, names: &BTreeSet<String>, deadline: Instant, progress: &Progress) -> Answer<Vec<AutoScalingGroup>> {
+    let names = list(names);
+    let calls =
+        join_all(names.chunks(100).map(|c| bounded(deadline, progress, "autoscaling:DescribeAutoScalingGroups", cloud.auto_scaling_groups(region, c)))).await;
+    calls.into_iter().collect::<Answer<Vec<Vec<_>>>>().map(|v| v.into_iter().flatten().collect())
+}
+
+/// What the autoscaler will launch in one region: the groups, then one
+/// DescribeLaunchTemplateVersions per distinct template (with every version asked of it).
+#[derive(Debug, Default)]
+pub struct LaunchAnswers {
+    pub groups: Option<Answer<Vec<AutoScalingGroup>>>,
+    /// Template (id or name, as named) -> the versions answered.
+    pub versions: BTreeMap<String, Answer<Vec<TemplateVersion>>>,
+}
+
+/// Asks for the groups, then for the template versions they and the values name.
+pub async fn launches<C: Cloud>(
+    cloud: &C,
+    region: &str,
+    group_names: &BTreeSet<String>,
+    templates: &BTreeSet<TemplateRef>,
+    deadline: Instant,
+    progress: &Progress,
+) -> LaunchAnswers {
+    let mut out = LaunchAnswers::default();
+    let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for t in templates {
+        wanted.entry(t.template.clone()).or_default().insert(t.version.clone());
+    }
+    if !group_names.is_empty() {
+        let answer = groups(cloud, region, group_names, deadline, progress).await;
+        for t in answer.iter().flatten().filter_map(|g| g.launch_template.as_ref()) {
+            wanted.entry(t.template.clone()).or_default().insert(t.version.clone());
+        }
+        out.groups = Some(answer);
+    }
+    let asked = join_all(wanted.iter().map(|(t, versions)| async move {
+        let versions = list(versions);
+        bounded(deadline, progress, "ec2:DescribeLaunchTemplateVersions", cloud.launch_template_versions(region, t, &versions)).await
+    }))
+    .await;
+    out.versions = wanted.into_keys().zip(asked).collect();
+    out
 }
 
 async fn secrets_lookup<C: Cloud>(cloud: &C, region: &str, ids: &BTreeSet<String>, cache: &mut SecretAnswers, deadline: Instant, progress: &Progress) {
@@ -344,12 +397,15 @@ impl Plan {
             AwsKind::Subnet => self.subnets.insert(v),
             AwsKind::Vpc => self.vpcs.insert(v),
             AwsKind::InstanceType => self.instance_types.insert(v),
-            AwsKind::LaunchTemplate if crate::aws_ids::is_id(value, "lt") => self.launch_template_ids.insert(v),
-            AwsKind::LaunchTemplate => self.launch_template_names.insert(v),
+            AwsKind::LaunchTemplate => {
+                let t = crate::aws_ids::split_template_version(value).0.to_string();
+                if crate::aws_ids::is_id(&t, "lt") { self.launch_template_ids.insert(t) } else { self.launch_template_names.insert(t) }
+            }
             AwsKind::KeyPair => self.key_pairs.insert(v),
             AwsKind::Parameter => self.parameters.insert(v),
-            // Secrets are asked by `secrets`, with the references' and valueFroms' ids.
-            AwsKind::Secret => false,
+            // Secrets are asked by `secrets`, with the references' and valueFroms' ids; groups
+            // by `launches`, a round trip before this plan.
+            AwsKind::Secret | AwsKind::AutoScalingGroup => false,
         };
     }
 }

@@ -103,6 +103,39 @@ fn a_source_change_without_a_rebuild_is_stale_and_names_path_and_commit() {
     assert_eq!(check(dir.path(), &[]).code, 0);
 }
 
+/// The stale finding names the files that changed, not the declared folder: added, modified,
+/// deleted and renamed ones, at most 20, then how many more.
+#[test]
+fn a_stale_artifact_lists_the_files_that_changed_and_how() {
+    let (dir, repo) = project();
+    for i in 0..25 {
+        write(dir.path(), &format!("tools/launcher/gen/f{i:02}.go"), &format!("package gen // {i}\n"));
+    }
+    commit_all(&repo, "generated code");
+    stamp(dir.path());
+    write(dir.path(), "tools/launcher/main.go", "package main\n// v2\n");
+    write(dir.path(), "tools/launcher/new.go", "package main\n// new\n");
+    std::fs::remove_file(dir.path().join("tools/launcher/gen/f24.go")).unwrap();
+    std::fs::rename(dir.path().join("tools/launcher/scale.go"), dir.path().join("tools/launcher/autoscale.go")).unwrap();
+    commit_all(&repo, "launcher: new VPC");
+    let m = message(&check(dir.path(), &[]), "artifact-stale");
+    for part in [
+        "modified tools/launcher/main.go",
+        "added tools/launcher/new.go",
+        "deleted tools/launcher/gen/f24.go",
+        "renamed tools/launcher/scale.go -> tools/launcher/autoscale.go",
+        "launcher: new VPC",
+    ] {
+        assert!(m.contains(part), "{part} missing from: {m}");
+    }
+    for i in 0..24 {
+        write(dir.path(), &format!("tools/launcher/gen/f{i:02}.go"), &format!("package gen // {i} v2\n"));
+    }
+    commit_all(&repo, "regenerate");
+    let m = message(&check(dir.path(), &[]), "artifact-stale");
+    assert!(m.contains("and 8 more"), "28 changed files, 20 listed: {m}");
+}
+
 #[test]
 fn a_change_in_only_one_of_several_paths_is_stale_and_unrelated_changes_are_not() {
     let (dir, repo) = project();

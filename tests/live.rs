@@ -496,11 +496,13 @@ fn a_full_check_only_makes_calls_the_iam_policy_allows() {
         east.param("/app/prod/EXTRA", "1").await;
         east.secret("app/prod/db", "never-read-1", &[WEST]).await;
         east.task_definition("web", "web", &[("FROM_TASK", "1")], &[("TASK_SECRET", "/shop/prod/db_password")]).await;
+        east.group_launching("web", "web-lt", "$Default", &w.subnets, 2).await;
     });
     let schema = r#"{"type": "object", "properties": {
         "DB_PASSWORD": {"type": "string"},
         "OTHER_ACCOUNT_SECRET": {"type": "string"},
         "FROM_TASK": {"type": "string"},
+        "GROUP": {"type": "string", "x-aws": "autoscaling:group"},
         "TASK_SECRET": {"type": "string"},
         "LAUNCH_AMI": {"type": "string", "x-aws": "ec2:image"},
         "WEB_SECURITY_GROUPS": {"type": "array", "items": {"type": "string", "x-aws": "ec2:security-group"}},
@@ -516,6 +518,7 @@ fn a_full_check_only_makes_calls_the_iam_policy_allows() {
     }}"#;
     let env = format!(
         "LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={},web-prod\nSUBNETS={}\nVPC={}\nTYPE=t3.micro\nLT=web-lt\nLT_ID=lt-0123456789abcdef0\nKEY=deploy\nPARAM=/shop/prod/db_host\nDB_HOST={{{{resolve:ssm:/shop/prod/db_host}}}}\n\
+         GROUP=web\n\
          DB_PASSWORD={{{{resolve:secretsmanager:app/prod/db:SecretString:password}}}}\n\
          OTHER_ACCOUNT_SECRET={{{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:999999999999:secret:shared-AbCdEf}}}}\n",
         w.image_new,

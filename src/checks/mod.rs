@@ -3,6 +3,7 @@
 pub mod account;
 pub mod ami;
 pub mod artifact;
+pub mod autoscaling;
 pub mod compute;
 pub mod drift;
 pub mod env;
@@ -85,6 +86,7 @@ pub fn all_rules() -> Vec<&'static Rule> {
         ami::rules::RULES,
         network::rules::RULES,
         compute::rules::RULES,
+        autoscaling::rules::RULES,
         artifact::rules::RULES,
         drift::rules::RULES,
     ]
@@ -131,10 +133,13 @@ pub fn aws_syntax_problem(kind: AwsKind, value: &str, secret: bool) -> Option<(&
             "an instance type looks like t3.micro or m7g.2xlarge",
         ),
         AwsKind::LaunchTemplate => (
-            aws_ids::is_id(value, "lt") || (aws_ids::is_launch_template_name(value) && !value.starts_with("lt-")),
+            {
+                let t = aws_ids::split_template_version(value).0;
+                aws_ids::is_id(t, "lt") || (aws_ids::is_launch_template_name(t) && !t.starts_with("lt-"))
+            },
             &compute::rules::LAUNCH_TEMPLATE_NOT_FOUND,
             "a launch template id or name",
-            "a launch template id is lt- followed by 17 hex digits; a name is 3-128 letters, digits and ().-/_",
+            "a launch template id is lt- followed by 17 hex digits; a name is 3-128 letters, digits and ().-/_; a version may follow a colon: name:$Latest, name:$Default, name:7",
         ),
         AwsKind::KeyPair => {
             (aws_ids::is_key_pair_name(value), &compute::rules::KEY_PAIR_NOT_FOUND, "a key pair name", "a key pair name is 1-255 printable ASCII characters")
@@ -144,6 +149,12 @@ pub fn aws_syntax_problem(kind: AwsKind, value: &str, secret: bool) -> Option<(&
             &ssm::rules::SSM_NOT_FOUND,
             "an SSM parameter name",
             "a parameter name is letters, digits and _.-/ such as /app/prod/db_host",
+        ),
+        AwsKind::AutoScalingGroup => (
+            aws_ids::is_group_name_asg(value),
+            &autoscaling::rules::ASG_NOT_FOUND,
+            "an Auto Scaling group name",
+            "a group name is 1-255 characters without control characters",
         ),
         AwsKind::Secret => (
             aws_ids::is_secret_id(value),
@@ -250,6 +261,6 @@ mod tests {
     #[test]
     fn warnings_are_the_ones_the_spec_names() {
         let warnings: Vec<&str> = all_rules().iter().filter(|r| r.severity == crate::rules::Severity::Warning).map(|r| r.id).collect();
-        assert_eq!(warnings, ["env-duplicate", "env-dialect", "ami-deprecated"]);
+        assert_eq!(warnings, ["env-duplicate", "env-dialect", "ami-deprecated", "asg-no-capacity"]);
     }
 }

@@ -23,8 +23,8 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::Filter;
 
 use super::{
-    Cloud, CloudError, Container, Image, InstanceType, KeyPair, LaunchTemplate, Offering, Parameter, Parameters, Secret, SecurityGroup, Subnet, TaskDefinition,
-    Vpc,
+    AutoScalingGroup, Cloud, CloudError, Container, Image, InstanceType, KeyPair, LaunchData, LaunchTemplate, Offering, Parameter, Parameters, Secret,
+    SecurityGroup, Subnet, TaskDefinition, TemplateRef, TemplateVersion, Vpc,
 };
 
 /// EC2 filter values per call. EC2 documents up to 200 values for a filter; beyond that a
@@ -116,6 +116,7 @@ pub struct AwsCloud {
     ssm: Mutex<HashMap<String, aws_sdk_ssm::Client>>,
     sm: Mutex<HashMap<String, aws_sdk_secretsmanager::Client>>,
     ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
+    asg: Mutex<HashMap<String, aws_sdk_autoscaling::Client>>,
 }
 
 /// The client of one service for one region, made once.
@@ -151,7 +152,7 @@ impl AwsCloud {
             let provider = b.build().await;
             base = loader().region(region).credentials_provider(provider).load().await;
         }
-        AwsCloud { base, ec2: Mutex::default(), ssm: Mutex::default(), sm: Mutex::default(), ecs: Mutex::default() }
+        AwsCloud { base, ec2: Mutex::default(), ssm: Mutex::default(), sm: Mutex::default(), ecs: Mutex::default(), asg: Mutex::default() }
     }
 
     fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
@@ -175,6 +176,14 @@ impl AwsCloud {
                 .retry_classifier(FailFast)
                 .build();
             aws_sdk_secretsmanager::Client::from_conf(conf)
+        })
+    }
+
+    fn autoscaling(&self, region: &str) -> aws_sdk_autoscaling::Client {
+        regional(&self.asg, region, || {
+            let conf =
+                aws_sdk_autoscaling::config::Builder::from(&self.base).region(aws_config::Region::new(region.to_string())).retry_classifier(FailFast).build();
+            aws_sdk_autoscaling::Client::from_conf(conf)
         })
     }
 
@@ -368,6 +377,47 @@ fn task_definition_of(t: &aws_sdk_ecs::types::TaskDefinition) -> TaskDefinition 
                 environment_files: c.environment_files().iter().map(|f| f.value().to_string()).collect(),
             })
             .collect(),
+    }
+}
+
+fn asg_of(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> AutoScalingGroup {
+    let spec = g.launch_template().or_else(|| g.mixed_instances_policy().and_then(|m| m.launch_template()).and_then(|l| l.launch_template_specification()));
+    AutoScalingGroup {
+        name: g.auto_scaling_group_name().unwrap_or_default().to_string(),
+        subnets: g.vpc_zone_identifier().unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        suspended: g.suspended_processes().iter().filter_map(|p| p.process_name().map(str::to_string)).collect(),
+        max_size: g.max_size().unwrap_or(0),
+        launch_template: spec.map(|t| TemplateRef {
+            template: t.launch_template_id().or(t.launch_template_name()).unwrap_or_default().to_string(),
+            // A group that names no version launches $Default.
+            version: t.version().unwrap_or("$Default").to_string(),
+        }),
+        launch_configuration: g.launch_configuration_name().map(str::to_string),
+        target_groups: g.target_group_arns().to_vec(),
+    }
+}
+
+fn version_of(v: &aws_sdk_ec2::types::LaunchTemplateVersion) -> TemplateVersion {
+    let d = v.launch_template_data();
+    let interfaces = d.map(|d| d.network_interfaces()).unwrap_or_default();
+    TemplateVersion {
+        template_id: v.launch_template_id().unwrap_or_default().to_string(),
+        template_name: v.launch_template_name().unwrap_or_default().to_string(),
+        number: v.version_number().unwrap_or(0),
+        default: v.default_version().unwrap_or(false),
+        data: LaunchData {
+            image_id: d.and_then(|d| d.image_id()).map(str::to_string),
+            instance_type: d.and_then(|d| d.instance_type()).map(|t| t.as_str().to_string()),
+            key_name: d.and_then(|d| d.key_name()).map(str::to_string),
+            security_group_ids: d
+                .map(|d| d.security_group_ids().to_vec())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(interfaces.iter().flat_map(|n| n.groups().iter().cloned()))
+                .collect(),
+            security_groups: d.map(|d| d.security_groups().to_vec()).unwrap_or_default(),
+            subnets: interfaces.iter().filter_map(|n| n.subnet_id().map(str::to_string)).collect(),
+        },
     }
 }
 
@@ -571,6 +621,52 @@ impl Cloud for AwsCloud {
     async fn parameters(&self, region: &str, names: &[String]) -> Result<Parameters, CloudError> {
         let r = self.ssm(region).get_parameters().set_names(Some(names.to_vec())).with_decryption(false).send().await.map_err(|e| classify(&e))?;
         Ok(Parameters { found: r.parameters().iter().map(parameter_of).collect(), invalid: r.invalid_parameters().to_vec() })
+    }
+
+    async fn auto_scaling_groups(&self, region: &str, names: &[String]) -> Result<Vec<AutoScalingGroup>, CloudError> {
+        let mut out = Vec::new();
+        for chunk in names.chunks(100) {
+            let mut pages = self.autoscaling(region).describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec())).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                out.extend(page.map_err(|e| classify(&e))?.auto_scaling_groups().iter().map(asg_of));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn launch_template_versions(&self, region: &str, template: &str, versions: &[String]) -> Result<Vec<TemplateVersion>, CloudError> {
+        let client = self.ec2(region);
+        let ask = |versions: Vec<String>| {
+            let mut r = client.describe_launch_template_versions().set_versions(Some(versions));
+            r = if crate::aws_ids::is_id(template, "lt") { r.launch_template_id(template) } else { r.launch_template_name(template) };
+            async move {
+                let mut out = Vec::new();
+                let mut pages = r.into_paginator().send();
+                while let Some(page) = pages.next().await {
+                    out.extend(page?.launch_template_versions().iter().map(version_of));
+                }
+                Ok::<_, aws_sdk_ec2::error::SdkError<_, _>>(out)
+            }
+        };
+        match ask(versions.to_vec()).await {
+            Ok(v) => Ok(v),
+            // The template itself does not exist.
+            Err(e) if e.code().is_some_and(|c| c.contains("NotFound") && !c.contains("Version")) => Ok(Vec::new()),
+            // One version that does not exist fails the whole call: ask for each on its own, so
+            // the others are still answered (calls grow only in this error case).
+            Err(e) if e.code().is_some_and(|c| c.contains("VersionNotFound")) => {
+                let mut out = Vec::new();
+                for v in versions {
+                    match ask(vec![v.clone()]).await {
+                        Ok(found) => out.extend(found),
+                        Err(e) if e.code().is_some_and(|c| c.contains("NotFound")) => {}
+                        Err(e) => return Err(classify(&e)),
+                    }
+                }
+                Ok(out)
+            }
+            Err(e) => Err(classify(&e)),
+        }
     }
 
     async fn secrets(&self, region: &str, names: &[String]) -> Result<Vec<Secret>, CloudError> {

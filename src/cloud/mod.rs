@@ -133,6 +133,51 @@ pub struct TaskDefinition {
     pub containers: Vec<Container>,
 }
 
+/// An Auto Scaling group as DescribeAutoScalingGroups reports it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutoScalingGroup {
+    pub name: String,
+    /// The subnets of its `VPCZoneIdentifier`.
+    pub subnets: Vec<String>,
+    /// Suspended processes (`Launch`, `Terminate`, ...).
+    pub suspended: Vec<String>,
+    pub max_size: i32,
+    /// The launch template it launches from (directly or in a mixed instances policy).
+    pub launch_template: Option<TemplateRef>,
+    pub launch_configuration: Option<String>,
+    pub target_groups: Vec<String>,
+}
+
+/// A launch template and version, as a group or a value names it: an id (`lt-...`) or a name,
+/// and `$Default`, `$Latest` or a number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TemplateRef {
+    pub template: String,
+    pub version: String,
+}
+
+/// What a launch template version launches: the fields preflight checks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LaunchData {
+    pub image_id: Option<String>,
+    pub instance_type: Option<String>,
+    pub key_name: Option<String>,
+    pub security_group_ids: Vec<String>,
+    pub security_groups: Vec<String>,
+    /// Subnets of its network interfaces.
+    pub subnets: Vec<String>,
+}
+
+/// One launch template version (DescribeLaunchTemplateVersions).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TemplateVersion {
+    pub template_id: String,
+    pub template_name: String,
+    pub number: i64,
+    pub default: bool,
+    pub data: LaunchData,
+}
+
 /// Why a lookup could not complete. Each becomes an `unverified` entry (exit 3), never a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloudError {
@@ -208,6 +253,18 @@ pub trait Cloud: Sync {
     async fn task_definition(&self, region: &str, id: &str) -> Result<Option<TaskDefinition>, CloudError> {
         let _ = (region, id);
         Err(unsupported("ecs:DescribeTaskDefinition"))
+    }
+    /// Auto Scaling groups with these names (at most 100: the API's limit per call).
+    async fn auto_scaling_groups(&self, region: &str, names: &[String]) -> Result<Vec<AutoScalingGroup>, CloudError> {
+        let _ = (region, names);
+        Err(unsupported("autoscaling:DescribeAutoScalingGroups"))
+    }
+    /// These versions (`$Default`, `$Latest`, numbers) of one launch template (an id or a
+    /// name). A template that does not exist answers `Ok(vec![])`; a version that does not
+    /// exist is left out.
+    async fn launch_template_versions(&self, region: &str, template: &str, versions: &[String]) -> Result<Vec<TemplateVersion>, CloudError> {
+        let _ = (region, template, versions);
+        Err(unsupported("ec2:DescribeLaunchTemplateVersions"))
     }
     /// The account the credentials act in (STS GetCallerIdentity, which needs no permission).
     /// `Ok(None)` when this cloud cannot tell (unit-test doubles).

@@ -34,6 +34,8 @@ struct JsonFinding<'a> {
     message: &'a str,
     help: &'a str,
     location: Option<&'a Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<&'a str>,
 }
 
 pub fn render(report: &Report) -> String {
@@ -55,6 +57,7 @@ pub fn render(report: &Report) -> String {
                 message: &f.message,
                 help: &f.help,
                 location: f.location.as_ref(),
+                via: f.via.as_deref(),
             })
             .collect(),
         unverified: &report.unverified,

@@ -40,11 +40,18 @@ pub struct Finding {
     pub message: String,
     pub help: String,
     pub location: Option<Location>,
+    /// What the finding was reached through: "Auto Scaling group web, launch template web-lt
+    /// version 3" for a resource named by the template data a group launches.
+    pub via: Option<String>,
 }
 
 impl Finding {
     pub fn new(rule: &'static Rule, message: impl Into<String>) -> Finding {
-        Finding { rule, severity: rule.severity, key: None, region: None, message: message.into(), help: String::new(), location: None }
+        Finding { rule, severity: rule.severity, key: None, region: None, message: message.into(), help: String::new(), location: None, via: None }
+    }
+    pub fn via(mut self, via: impl Into<String>) -> Self {
+        self.via = Some(via.into());
+        self
     }
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
@@ -85,6 +92,7 @@ pub struct Checked {
     pub key_pairs: usize,
     pub parameters: usize,
     pub secrets: usize,
+    pub groups: usize,
     pub artifacts: usize,
 }
 
@@ -183,6 +191,9 @@ impl Report {
         for f in &mut self.findings {
             redactor.scrub(&mut f.message);
             redactor.scrub(&mut f.help);
+            if let Some(v) = &mut f.via {
+                redactor.scrub(v);
+            }
         }
         for u in &mut self.unverified {
             redactor.scrub(&mut u.reason);

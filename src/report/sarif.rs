@@ -45,6 +45,9 @@ pub fn render(report: &Report) -> String {
             if let Some(r) = &f.region {
                 props.insert("region".into(), json!(r));
             }
+            if let Some(v) = &f.via {
+                props.insert("via".into(), json!(v));
+            }
             json!({
                 "ruleId": f.rule.id,
                 "ruleIndex": index,

@@ -26,10 +26,11 @@ pub enum AwsKind {
     KeyPair,
     Parameter,
     Secret,
+    AutoScalingGroup,
 }
 
 impl AwsKind {
-    pub const ALL: [AwsKind; 9] = [
+    pub const ALL: [AwsKind; 10] = [
         AwsKind::Image,
         AwsKind::SecurityGroup,
         AwsKind::Subnet,
@@ -39,6 +40,7 @@ impl AwsKind {
         AwsKind::KeyPair,
         AwsKind::Parameter,
         AwsKind::Secret,
+        AwsKind::AutoScalingGroup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +54,7 @@ impl AwsKind {
             AwsKind::KeyPair => "ec2:key-pair",
             AwsKind::Parameter => "ssm:parameter",
             AwsKind::Secret => "secretsmanager:secret",
+            AwsKind::AutoScalingGroup => "autoscaling:group",
         }
     }
 
@@ -110,11 +113,24 @@ pub struct Property {
     /// not apply (SPEC section 1), unless `writeOnly: true` stands somewhere else for it.
     pub not_secret: bool,
     pub parity: Option<Parity>,
+    /// `x-launch-fields`: launch template data field (`ImageId`, ...) -> the variable it must equal.
+    pub launch_fields: Vec<(String, String)>,
 }
+
+/// The launch template data fields `x-launch-fields` can map (lists compare as sets).
+pub const LAUNCH_FIELDS: [&str; 6] = ["ImageId", "InstanceType", "KeyName", "SecurityGroupIds", "SecurityGroups", "SubnetId"];
 
 impl Property {
     fn plain() -> Property {
-        Property { value_types: vec![ValueType::String], item_type: None, aws: None, write_only: false, not_secret: false, parity: None }
+        Property {
+            value_types: vec![ValueType::String],
+            item_type: None,
+            aws: None,
+            write_only: false,
+            not_secret: false,
+            parity: None,
+            launch_fields: Vec::new(),
+        }
     }
 
     /// The effective parity: explicit, else `resource` for cloud resources, else `differs`.
@@ -333,6 +349,27 @@ fn read_property(root: &Value, name: &str, p: &Value) -> Result<Property, String
         return Err(format!("property {name}: `x-parity: resource` needs an `x-aws` kind to compare resources"));
     }
     let write_only = |m: &Map<String, Value>| m.get("writeOnly") == Some(&Value::Bool(true));
+    let launch_fields = match obj.get("x-launch-fields") {
+        None => Vec::new(),
+        Some(Value::Object(map)) if matches!(aws, Some(AwsKind::LaunchTemplate | AwsKind::AutoScalingGroup)) => {
+            let mut out = Vec::new();
+            for (field, var) in map {
+                if !LAUNCH_FIELDS.contains(&field.as_str()) {
+                    return Err(format!("property {name}: `x-launch-fields` maps `{field}`, which is not one of {}", LAUNCH_FIELDS.join(", ")));
+                }
+                let Some(var) = var.as_str().filter(|v| !v.is_empty()) else {
+                    return Err(format!("property {name}: `x-launch-fields.{field}` must name a variable"));
+                };
+                out.push((field.clone(), var.to_string()));
+            }
+            out
+        }
+        Some(_) => {
+            return Err(format!(
+                "property {name}: `x-launch-fields` is an object of field -> variable, on an `ec2:launch-template` or `autoscaling:group` property"
+            ));
+        }
+    };
     Ok(Property {
         value_types,
         item_type,
@@ -340,6 +377,7 @@ fn read_property(root: &Value, name: &str, p: &Value) -> Result<Property, String
         write_only: write_only(&obj) || items.as_ref().is_some_and(write_only),
         not_secret: obj.get("writeOnly") == Some(&Value::Bool(false)),
         parity,
+        launch_fields,
     })
 }
 

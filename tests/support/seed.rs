@@ -9,6 +9,7 @@ pub struct Cloud {
     pub ssm: aws_sdk_ssm::Client,
     pub sm: aws_sdk_secretsmanager::Client,
     pub ecs: aws_sdk_ecs::Client,
+    pub asg: aws_sdk_autoscaling::Client,
     pub region: String,
 }
 
@@ -27,6 +28,7 @@ fn clients(conf: &aws_config::SdkConfig, region: &str) -> Cloud {
         ssm: aws_sdk_ssm::Client::new(conf),
         sm: aws_sdk_secretsmanager::Client::new(conf),
         ecs: aws_sdk_ecs::Client::new(conf),
+        asg: aws_sdk_autoscaling::Client::new(conf),
         region: region.to_string(),
     }
 }
@@ -169,4 +171,53 @@ impl Cloud {
         let r = self.ecs.register_task_definition().family(family).container_definitions(c.build()).send().await.unwrap();
         r.task_definition().unwrap().task_definition_arn().unwrap().to_string()
     }
+
+    /// A launch template whose version 1 launches `image` with these security group ids and
+    /// instance type; returns its id.
+    pub async fn launch_template_for(&self, name: &str, image: &str, groups: &[&str], instance_type: &str) -> String {
+        let r =
+            self.ec2.create_launch_template().launch_template_name(name).launch_template_data(launch_data(image, groups, instance_type)).send().await.unwrap();
+        r.launch_template().unwrap().launch_template_id().unwrap().to_string()
+    }
+
+    /// A new version of a launch template (it becomes `$Latest`, not `$Default`); returns its number.
+    pub async fn template_version(&self, name: &str, image: &str, groups: &[&str], instance_type: &str) -> i64 {
+        let r = self
+            .ec2
+            .create_launch_template_version()
+            .launch_template_name(name)
+            .launch_template_data(launch_data(image, groups, instance_type))
+            .send()
+            .await
+            .unwrap();
+        r.launch_template_version().unwrap().version_number().unwrap()
+    }
+
+    /// An Auto Scaling group launching `template` at `version`, into `subnets`.
+    pub async fn group_launching(&self, name: &str, template: &str, version: &str, subnets: &[String], max: i32) {
+        let spec = aws_sdk_autoscaling::types::LaunchTemplateSpecification::builder().launch_template_name(template).version(version).build();
+        self.asg
+            .create_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .launch_template(spec)
+            .min_size(0)
+            .max_size(max)
+            .desired_capacity(0)
+            .vpc_zone_identifier(subnets.join(","))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    pub async fn suspend_launch(&self, group: &str) {
+        self.asg.suspend_processes().auto_scaling_group_name(group).scaling_processes("Launch").send().await.unwrap();
+    }
+}
+
+fn launch_data(image: &str, groups: &[&str], instance_type: &str) -> aws_sdk_ec2::types::RequestLaunchTemplateData {
+    let mut d = aws_sdk_ec2::types::RequestLaunchTemplateData::builder().image_id(image).instance_type(aws_sdk_ec2::types::InstanceType::from(instance_type));
+    for g in groups {
+        d = d.security_group_ids(*g);
+    }
+    d.build()
 }

@@ -160,20 +160,7 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
     let since = stamped_commit.as_deref().and_then(|c| Oid::from_str(c).ok()).filter(|o| inp.repo.has_commit(&o.to_string()));
     let mut detail = String::new();
     if let Some(old) = since {
-        let before = inp.repo.states(old, paths)?;
-        let changed: Vec<String> = states
-            .iter()
-            .filter(|s| !before.contains(s))
-            .map(|s| s.path.clone())
-            .chain(before.iter().filter(|b| !states.iter().any(|s| s.path == b.path)).map(|b| format!("{} (removed)", b.path)))
-            .collect();
-        if !changed.is_empty() {
-            detail.push_str(&format!("; changed since: {}", list(&changed)));
-        }
-        let commits = inp.repo.commits_touching(Some(old), inp.commit, paths, 5);
-        if !commits.is_empty() {
-            detail.push_str(&format!("; by {}", commits.join(", ")));
-        }
+        detail.push_str(&changes(inp.repo, old, inp.commit, paths));
     } else if let Some(c) = &stamped_commit {
         detail.push_str(&format!("; the stamped commit {} is not in this clone (shallow?), so the changes cannot be listed", short(c)));
     }
@@ -186,6 +173,21 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
     Ok(())
 }
 
+/// What changed under an artifact's paths between two commits, for a message: the files (at most
+/// 20, then "and N more") and the commits that changed them.
+pub fn changes(repo: &Repo, old: Oid, new: Oid, paths: &[String]) -> String {
+    let mut detail = String::new();
+    match repo.changed_files(old, new, paths) {
+        Ok(files) if !files.is_empty() => detail.push_str(&format!("; changed since: {}", list_n(&files, 20))),
+        _ => {}
+    }
+    let commits = repo.commits_touching(Some(old), new, paths, 5);
+    if !commits.is_empty() {
+        detail.push_str(&format!("; by {}", commits.join(", ")));
+    }
+    detail
+}
+
 /// Where an artifact is declared in preflight.toml.
 pub fn location(cfg: &Config, a: &Artifact) -> Location {
     let (line, column) = crate::diag::line_col(&cfg.text, a.name.span().start);
@@ -193,16 +195,19 @@ pub fn location(cfg: &Config, a: &Artifact) -> Location {
 }
 
 fn list(items: &[String]) -> String {
-    const MAX: usize = 8;
-    let mut s = items.iter().take(MAX).cloned().collect::<Vec<_>>().join(", ");
-    if items.len() > MAX {
-        s.push_str(&format!(" and {} more", items.len() - MAX));
+    list_n(items, 8)
+}
+
+fn list_n(items: &[String], max: usize) -> String {
+    let mut s = items.iter().take(max).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > max {
+        s.push_str(&format!(" and {} more", items.len() - max));
     }
     s
 }
 
 fn short(commit: &str) -> &str {
-    commit.get(..8).unwrap_or(commit)
+    commit.get(..12).unwrap_or(commit)
 }
 
 fn short_digest(d: &str) -> &str {

@@ -60,7 +60,10 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
         match answer {
             Err(e) => out.unverified("ec2:launch-template", ctx.region, e),
             Ok(templates) => {
-                for (var, v) in ctx.of(AwsKind::LaunchTemplate) {
+                for (var, value) in ctx.of(AwsKind::LaunchTemplate) {
+                    // `web-lt:$Latest`: the template is `web-lt` (its version is judged by the
+                    // autoscaling family).
+                    let v = crate::aws_ids::split_template_version(value).0;
                     match templates.iter().find(|t| t.id == v || t.name == v) {
                         Some(t) => {
                             out.resolved.push((var.to_string(), ctx.region.to_string(), t.id.clone()));
@@ -68,7 +71,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                         }
                         None => out.findings.push(ctx.finding(
                             &LAUNCH_TEMPLATE_NOT_FOUND,
-                            (var, v),
+                            (var, value),
                             format!("launch template {} does not exist in {}", ctx.show(var, v), ctx.region),
                             format!("launch templates are per region: aws ec2 describe-launch-templates --region {}", ctx.region),
                         )),
@@ -134,7 +137,8 @@ pub fn judge_failover(ctx: &LiveCtx, primary: &Answers, failover: &std::collecti
             match there {
                 Err(e) => unverified("ec2:launch-template", e),
                 Ok(there) => {
-                    for (var, name) in ctx.of(AwsKind::LaunchTemplate).filter(|(_, n)| !n.starts_with("lt-") && here.iter().any(|t| t.name == *n)) {
+                    let names = ctx.of(AwsKind::LaunchTemplate).map(|(var, v)| (var, crate::aws_ids::split_template_version(v).0));
+                    for (var, name) in names.filter(|(_, n)| !n.starts_with("lt-") && here.iter().any(|t| t.name == *n)) {
                         if !there.iter().any(|t| t.name == name) {
                             findings.push(ctx.finding(
                                 &LAUNCH_TEMPLATE_NOT_FOUND,

@@ -1,0 +1,215 @@
+//! What the autoscaler will launch: Auto Scaling groups and the launch template versions they
+//! use, end to end through the binary against moto. Under CI=true a missing emulator fails.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use support::seed;
+use support::{Moto, block_on, preflight, repo, run};
+
+const EAST: &str = "us-east-1";
+const WEST: &str = "us-west-2";
+
+/// The incident's world: a new VPC and an old one, an image per release.
+struct World {
+    vpc: String,
+    new_subnets: Vec<String>,
+    old_subnets: Vec<String>,
+    new_sg: String,
+    old_sg: String,
+    image: String,
+}
+
+fn world(moto: &Moto) -> World {
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        let vpc = east.vpc("10.1.0.0/16").await;
+        let old = east.vpc("10.2.0.0/16").await;
+        let new_subnets = vec![east.subnet(&vpc, "10.1.1.0/24", 'a').await, east.subnet(&vpc, "10.1.2.0/24", 'b').await];
+        let old_subnets = vec![east.subnet(&old, "10.2.1.0/24", 'a').await];
+        let new_sg = east.group("web-prod", &vpc).await;
+        let old_sg = east.group("web-staging", &old).await;
+        let image = east.image("web-1.5").await;
+        World { vpc, new_subnets, old_subnets, new_sg, old_sg, image }
+    })
+}
+
+const SCHEMA: &str = r#"{
+  "type": "object",
+  "properties": {
+    "LAUNCH_AMI": {"type": "string", "x-aws": "ec2:image"},
+    "WEB_SECURITY_GROUPS": {"type": "array", "items": {"type": "string", "x-aws": "ec2:security-group"}},
+    "WEB_GROUP": {"type": "string", "x-aws": "autoscaling:group",
+                  "x-launch-fields": {"ImageId": "LAUNCH_AMI", "SecurityGroupIds": "WEB_SECURITY_GROUPS"}},
+    "WEB_TEMPLATE": {"type": "string", "x-aws": "ec2:launch-template"}
+  }
+}"#;
+
+fn config(vpc: &str, failover: bool) -> String {
+    let fo = if failover { format!("failover_regions = [\"{WEST}\"]\n") } else { String::new() };
+    format!("schema = \"env.schema.json\"\n\n[environments.production]\nregion = \"{EAST}\"\n{fo}vpc = \"{vpc}\"\nsource = {{ dotenv = \"prod.env\" }}\n")
+}
+
+fn check(dir: &std::path::Path, endpoint: &str) -> support::Run {
+    let mut c = preflight(dir);
+    c.env("AWS_ENDPOINT_URL", endpoint).args(["check", "--env", "production", "--format", "json"]);
+    run(c)
+}
+
+#[test]
+fn a_group_launching_a_version_that_matches_the_environment_passes() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.group_launching("web", "web-lt", "$Latest", &w.new_subnets, 4).await;
+    });
+    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\nWEB_TEMPLATE=web-lt:$Default\n", w.image, w.new_sg);
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    let r = check(dir.path(), &moto.endpoint);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["checked"]["groups"], 1);
+}
+
+/// The incident as the autoscaler sees it: the environment was fixed, but the group's `$Latest`
+/// version still launches staging's image into the old VPC's group.
+#[test]
+fn a_latest_version_with_a_missing_image_and_an_old_vpc_group_is_blocked_on_the_group() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    let version = block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        let v = east.template_version("web-lt", "ami-0000000000000dead", &[&w.old_sg], "t3.micro").await;
+        east.group_launching("web", "web-lt", "$Latest", &w.new_subnets, 4).await;
+        v
+    });
+    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\n", w.image, w.new_sg);
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    let r = check(dir.path(), &moto.endpoint);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let j = r.json();
+    let findings = j["findings"].as_array().unwrap();
+    let mut rules: Vec<&str> = findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    rules.sort();
+    assert_eq!(rules, ["ami-not-found", "launch-template-mismatch", "launch-template-mismatch", "sg-wrong-vpc"], "{}", r.stdout);
+    for f in findings {
+        assert_eq!(f["key"], "WEB_GROUP", "{f}");
+        let via = if f["rule"] == "launch-template-mismatch" { f["message"].as_str().unwrap().to_string() } else { f["via"].as_str().unwrap().to_string() };
+        assert!(via.contains("Auto Scaling group web") && via.contains(&format!("launch template web-lt version {version}")), "{f}");
+    }
+    // Every format names the version.
+    for format in ["human", "sarif", "junit", "github"] {
+        let mut c = preflight(dir.path());
+        c.env("AWS_ENDPOINT_URL", &moto.endpoint).args(["check", "--env", "production", "--format", format]);
+        let out = run(c);
+        assert!(format!("{}{}", out.stdout, out.stderr).contains(&format!("version {version}")), "{format}:\n{}", out.stdout);
+    }
+}
+
+#[test]
+fn suspended_empty_wrong_vpc_and_missing_groups_and_versions() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.group_launching("suspended", "web-lt", "1", &w.new_subnets, 4).await;
+        east.suspend_launch("suspended").await;
+        east.group_launching("empty", "web-lt", "1", &w.new_subnets, 0).await;
+        east.group_launching("old-vpc", "web-lt", "1", &w.old_subnets, 4).await;
+        east.group_launching("bad-version", "web-lt", "9", &w.new_subnets, 4).await;
+    });
+    let schema = r#"{"type": "object", "properties": {
+        "A": {"type": "string", "x-aws": "autoscaling:group"}, "B": {"type": "string", "x-aws": "autoscaling:group"},
+        "C": {"type": "string", "x-aws": "autoscaling:group"}, "D": {"type": "string", "x-aws": "autoscaling:group"},
+        "E": {"type": "string", "x-aws": "autoscaling:group"},
+        "T1": {"type": "string", "x-aws": "ec2:launch-template"}, "T2": {"type": "string", "x-aws": "ec2:launch-template"}
+    }}"#;
+    let env = "A=suspended\nB=empty\nC=old-vpc\nD=bad-version\nE=missing\nT1=web-lt:1\nT2=web-lt:7\n";
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", schema), ("prod.env", env)]);
+    let r = check(dir.path(), &moto.endpoint);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let mut f: Vec<(String, String)> = r.findings().into_iter().map(|(rule, key, _)| (rule, key)).collect();
+    f.sort();
+    let want = |r: &str, k: &str| (r.to_string(), k.to_string());
+    assert_eq!(
+        f,
+        [
+            want("asg-launch-suspended", "A"),
+            want("asg-no-capacity", "B"),
+            want("asg-not-found", "E"),
+            want("asg-wrong-vpc", "C"),
+            want("launch-template-version-not-found", "D"),
+            want("launch-template-version-not-found", "T2"),
+        ],
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_group_missing_in_a_failover_region_is_blocked() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.group_launching("web", "web-lt", "$Default", &w.new_subnets, 4).await;
+        let west = seed::cloud(&moto.endpoint, WEST).await;
+        west.copy_image(EAST, &w.image, "web-1.5").await;
+    });
+    let schema = r#"{"type": "object", "properties": {"WEB_GROUP": {"type": "string", "x-aws": "autoscaling:group"}}}"#;
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, true)), ("env.schema.json", schema), ("prod.env", "WEB_GROUP=web\n")]);
+    let r = check(dir.path(), &moto.endpoint);
+    assert_eq!(r.findings(), [("asg-not-in-failover-region".to_string(), "WEB_GROUP".to_string(), WEST.to_string())], "{}\n{}", r.stdout, r.stderr);
+}
+
+/// 20 groups sharing 3 templates: one DescribeAutoScalingGroups, one
+/// DescribeLaunchTemplateVersions per template, and the templates' resources join the EC2
+/// batches; adding groups on the same templates adds no EC2 call.
+#[test]
+fn groups_and_template_versions_are_batched() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        for t in 0..3 {
+            east.launch_template_for(&format!("lt-{t}"), &w.image, &[&w.new_sg], "t3.micro").await;
+        }
+        for g in 0..40 {
+            east.group_launching(&format!("g-{g:02}"), &format!("lt-{}", g % 3), "$Default", &w.new_subnets, 2).await;
+        }
+    });
+    let repo_with = |n: usize| {
+        let mut props = BTreeMap::new();
+        let mut env = String::new();
+        for g in 0..n {
+            props.insert(format!("G{g}"), serde_json::json!({"type": "string", "x-aws": "autoscaling:group"}));
+            env.push_str(&format!("G{g}=g-{g:02}\n"));
+        }
+        let schema = serde_json::json!({"type": "object", "properties": props}).to_string();
+        repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", &schema), ("prod.env", &env)])
+    };
+    let count = |dir: &std::path::Path| {
+        moto.start_recording();
+        let r = check(dir, &moto.endpoint);
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for a in moto.recorded_actions() {
+            *counts.entry(a).or_default() += 1;
+        }
+        counts
+    };
+    let twenty = repo_with(20);
+    let small = count(twenty.path());
+    assert_eq!(small.get("autoscaling:DescribeAutoScalingGroups"), Some(&1), "{small:?}");
+    assert_eq!(small.get("ec2:DescribeLaunchTemplateVersions"), Some(&3), "{small:?}");
+    assert_eq!(small.get("ec2:DescribeImages"), Some(&1), "{small:?}");
+    let forty = repo_with(40);
+    let big = count(forty.path());
+    let ec2 = |c: &BTreeMap<String, usize>| c.iter().filter(|(k, _)| k.starts_with("ec2:")).map(|(_, v)| *v).sum::<usize>();
+    assert_eq!(ec2(&big), ec2(&small), "more groups on the same templates add no EC2 call: {big:?}");
+}
