@@ -157,6 +157,8 @@ async fn check_with_progress<C: Cloud>(
     let validated = validate(&run, &g, &secrets, &mut sink);
     // 5-6. live lookups, judged by each family.
     let (mut live_out, image_tags) = look_up(&run, &mut g, &validated, &secrets, &mut sink).await;
+    // ARNs from another environment (region, and account when known).
+    arns(&run, &g, &validated, &secrets, &mut sink);
     // 7. artifacts, against the commit being deployed.
     let artifact_digests = artifacts(&run, &g.set, image_tags.as_ref(), &mut sink)?;
     // 8. drift against the tested environment.
@@ -466,6 +468,18 @@ async fn look_up<C: Cloud>(
     sink.findings.append(&mut out.findings);
     sink.unverified.append(&mut out.unverified);
     (out, image_tags)
+}
+
+/// `arn-mismatch`: every ARN against the environment's region and account (its `account`, or
+/// the one STS answered). Values preflight looks up are errors when looked up, the rest warnings.
+fn arns<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Validated, secrets: &SecretSet, sink: &mut Sink) {
+    let mut looked_up: Vec<(String, String)> = Vec::new();
+    looked_up.extend(validated.resources.iter().filter(|(_, _, v)| v.starts_with("arn:")).map(|(var, _, v)| (var.clone(), v.clone())));
+    looked_up.extend(g.parameter_uses.iter().filter(|(_, n)| n.starts_with("arn:")).map(|(var, n)| (var.clone(), n.clone())));
+    looked_up.extend(g.secret_uses.iter().filter(|u| u.reference.secret_id.starts_with("arn:")).map(|u| (u.var.clone(), u.reference.secret_id.clone())));
+    let account = run.account.as_deref().or(run.env.account.as_ref().map(|a| a.get_ref().as_str()));
+    let ctx = checks::arn::ArnCtx { region: run.region, account, live: run.cloud.is_some(), looked_up: &looked_up };
+    sink.findings.extend(checks::arn::judge(&ctx, &g.set, secrets));
 }
 
 /// The primary region's lookups: every resource value, the environment's `vpc`, and the images

@@ -156,12 +156,63 @@ impl Repo {
     /// Work tree changes under the paths: (modified or staged, untracked). Ignored files are
     /// not reported.
     ///
-    /// Literal paths are given to libgit2 as a path list (`disable_pathspec_match`): it then
-    /// visits only those paths and the folders on the way to them. As patterns, paths with no
-    /// common prefix (`tools/launcher` and `go.mod`) would make it walk, stat and read the
-    /// ignore rules of the whole work tree and open every tree of HEAD before filtering. Globs
-    /// keep pattern matching, in a call of their own.
+    /// Asked of the `git` command when there is one: it stats the work tree on several threads
+    /// and uses the untracked cache and fsmonitor when the repository has them, which libgit2
+    /// cannot, so this is as fast as `git status` (docs/performance.md). Without `git`, or when it
+    /// refuses (a repository owned by another user, `safe.directory`), libgit2 answers.
     pub fn worktree(&self, paths: &[String]) -> Result<(Vec<String>, Vec<String>), ToolError> {
+        match self.worktree_cli(paths) {
+            Some(answer) => Ok(answer),
+            None => self.worktree_libgit2(paths),
+        }
+    }
+
+    /// `git status --porcelain -z` over the paths (literal paths as `:(literal)`), with no
+    /// optional locks so a concurrent git command is never blocked. `None` when `git` is
+    /// missing or fails.
+    pub fn worktree_cli(&self, paths: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+        let root = self.repo.workdir()?;
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("-C").arg(root).args(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none", "--"]);
+        for p in paths {
+            let path = self.repo_path(p);
+            cmd.arg(if path.is_empty() {
+                ":/".to_string()
+            } else if is_glob(&path) {
+                format!(":(glob){path}")
+            } else {
+                format!(":(literal){path}")
+            });
+        }
+        cmd.env("GIT_OPTIONAL_LOCKS", "0").env_remove("GIT_DIR").env_remove("GIT_WORK_TREE").env_remove("GIT_INDEX_FILE");
+        cmd.stdin(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        let out = cmd.output().ok().filter(|o| o.status.success())?;
+        let (mut dirty, mut untracked) = (Vec::new(), Vec::new());
+        let mut records = out.stdout.split(|b| *b == 0).filter(|r| !r.is_empty());
+        while let Some(r) = records.next() {
+            if r.len() < 4 {
+                return None;
+            }
+            let (code, path) = (&r[..2], String::from_utf8_lossy(&r[3..]).into_owned());
+            // A rename or copy is followed by its source path.
+            if code.contains(&b'R') || code.contains(&b'C') {
+                records.next();
+            }
+            match code {
+                b"??" => untracked.push(path),
+                b"!!" => {}
+                _ => dirty.push(path),
+            }
+        }
+        Some((dirty, untracked))
+    }
+
+    /// The same through libgit2. Literal paths are given as a path list
+    /// (`disable_pathspec_match`): it then visits only those paths and the folders on the way
+    /// to them. As patterns, paths with no common prefix (`tools/launcher` and `go.mod`) would
+    /// make it walk, stat and read the ignore rules of the whole work tree and open every tree
+    /// of HEAD before filtering. Globs keep pattern matching, in a call of their own.
+    pub fn worktree_libgit2(&self, paths: &[String]) -> Result<(Vec<String>, Vec<String>), ToolError> {
         let repo_paths: Vec<String> = paths.iter().map(|p| self.repo_path(p)).collect();
         let (globs, literal): (Vec<String>, Vec<String>) = repo_paths.into_iter().partition(|p| is_glob(p));
         let (mut dirty, mut untracked) = (Vec::new(), Vec::new());

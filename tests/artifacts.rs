@@ -327,3 +327,33 @@ fn a_path_that_matches_nothing_is_a_tool_error_at_its_line() {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("tools/launchr"), "{}", r.stderr);
 }
+
+/// The work tree status comes from `git` when it is installed (as fast as `git status`) and from
+/// libgit2 otherwise: both must report the same dirty and untracked files.
+#[test]
+fn git_and_libgit2_agree_on_the_work_tree() {
+    let (dir, repo) = project();
+    write(dir.path(), "tools/launcher/main.go", "package main\n// edited\n");
+    write(dir.path(), "tools/launcher/new/untracked.go", "package new\n");
+    write(dir.path(), "tools/launcher/staged.go", "package main\n");
+    let mut index = repo.index().unwrap();
+    index.add_path(Path::new("tools/launcher/staged.go")).unwrap();
+    index.write().unwrap();
+    write(dir.path(), "dist/ignored.bin", "x");
+    write(dir.path(), "README.md", "outside the paths\n");
+    write(dir.path(), "go.sum", "changed\n");
+    let r = preflight::git::Repo::open(dir.path()).unwrap();
+    let paths: Vec<String> = ["tools/launcher", "go.mod", "go.sum", "tools/*.md"].map(String::from).to_vec();
+    let sorted = |(mut d, mut u): (Vec<String>, Vec<String>)| {
+        d.sort();
+        u.sort();
+        (d, u)
+    };
+    let lib = sorted(r.worktree_libgit2(&paths).unwrap());
+    assert_eq!(lib.0, ["go.sum", "tools/launcher/main.go", "tools/launcher/staged.go"], "{lib:?}");
+    assert_eq!(lib.1, ["tools/launcher/new/untracked.go"], "{lib:?}");
+    match r.worktree_cli(&paths) {
+        Some(cli) => assert_eq!(sorted(cli), lib),
+        None => assert!(std::process::Command::new("git").arg("--version").output().is_err(), "git is installed but its status could not be read"),
+    }
+}

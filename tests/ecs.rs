@@ -210,3 +210,53 @@ fn docker_dialect_keeps_quotes_and_warns_where_the_dialects_differ() {
     std::fs::write(dir.path().join("preflight.toml"), config("{ dotenv = \"prod.env\", dialect = \"compose\" }")).unwrap();
     assert_eq!(check(dir.path(), None, "json").code, 2);
 }
+
+/// Production as a task definition is compared with staging's lock, recorded from a dotenv file.
+#[test]
+fn drift_compares_a_task_definition_with_a_dotenv_tested_lock() {
+    let schema = r#"{"type": "object", "properties": {
+        "LOG_LEVEL": {"type": "string", "x-parity": "same"},
+        "API_URL": {"type": "string"},
+        "DB_PASSWORD": {"type": "string"}
+    }}"#;
+    let td = |level: &str| {
+        format!(
+            r#"{{"containerDefinitions": [{{"name": "web", "environment": [{{"name": "LOG_LEVEL", "value": "{level}"}}, {{"name": "API_URL", "value": "https://api"}}],
+               "secrets": [{{"name": "DB_PASSWORD", "valueFrom": "/app/prod/db_password"}}]}}]}}"#
+        )
+    };
+    let cfg = format!(
+        "schema = \"env.schema.json\"\n\n[environments.staging]\nregion = \"eu-west-1\"\nsource = {{ dotenv = \"staging.env\" }}\n\n\
+         [environments.production]\nregion = \"{EAST}\"\ntested_as = \"staging\"\nsource = {{ task_definition = \"web.json\", container = \"web\" }}\n"
+    );
+    let dir = repo(&[
+        ("preflight.toml", &cfg),
+        ("env.schema.json", schema),
+        ("staging.env", "LOG_LEVEL=info\nAPI_URL=https://staging-api\nDB_PASSWORD=staging-Secret-Value-1234\n"),
+        ("web.json", &td("info")),
+    ]);
+    let mut c = preflight(dir.path());
+    c.args(["snapshot", "--env", "staging", "--offline"]);
+    let snap = run(c);
+    assert_eq!(snap.code, 0, "{}\n{}", snap.stdout, snap.stderr);
+    let r = check(dir.path(), None, "json");
+    assert!(!r.rules().iter().any(|x| x.starts_with("drift-")), "{}", r.stdout);
+    std::fs::write(dir.path().join("web.json"), td("debug")).unwrap();
+    let r = check(dir.path(), None, "json");
+    assert_eq!(r.rules(), ["drift-value"], "{}", r.stdout);
+    assert_eq!(r.json()["findings"][0]["location"]["path"], "web.json");
+}
+
+#[test]
+fn a_name_in_both_environment_and_secrets_is_a_located_duplicate() {
+    let td = r#"{"containerDefinitions": [{"name": "web",
+        "environment": [{"name": "DB_PASSWORD", "value": "plain-in-env-1234"}],
+        "secrets": [{"name": "DB_PASSWORD", "valueFrom": "/app/prod/db_password"}]}]}"#;
+    let dir = repo(&[("preflight.toml", &config("{ task_definition = \"web.json\", container = \"web\" }")), ("env.schema.json", SCHEMA), ("web.json", td)]);
+    let r = check(dir.path(), None, "json");
+    let j = r.json();
+    let dup = j["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "env-duplicate").unwrap_or_else(|| panic!("{}", r.stdout)).clone();
+    assert_eq!(dup["key"], "DB_PASSWORD");
+    assert_eq!(dup["location"]["line"], 3, "{dup}");
+    assert!(!r.stdout.contains("plain-in-env-1234"), "a secret's value leaked:\n{}", r.stdout);
+}

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod ami;
+pub mod arn;
 pub mod artifact;
 pub mod autoscaling;
 pub mod compute;
@@ -86,6 +87,7 @@ pub fn all_rules() -> Vec<&'static Rule> {
         ami::rules::RULES,
         network::rules::RULES,
         compute::rules::RULES,
+        arn::rules::RULES,
         autoscaling::rules::RULES,
         artifact::rules::RULES,
         drift::rules::RULES,
