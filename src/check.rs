@@ -210,17 +210,10 @@ async fn gather<C: Cloud>(run: &Run<'_, C>, sink: &mut Sink) -> Result<Gathered,
             SourceEntry::Process => checks::env::load_process(run.schema, &mut g.set, &mut sink.findings),
             SourceEntry::SsmPath(path) => {
                 let what = format!("source ssm_path {path}");
-                let Some(cloud) = run.cloud else {
-                    g.incomplete = true;
-                    sink.skipped(what, run.region, format!("{}: the parameters under this path were not read", run.offline_word));
-                    continue;
-                };
+                let Some(cloud) = cloud_source(run, &mut g, sink, &what, "the parameters under this path were not read") else { continue };
                 run.progress.phase(&format!("reading SSM parameters under {path}"));
                 match live::parameters_by_path(cloud, run.region, path, run.deadline, run.progress).await {
-                    Err(e) => {
-                        g.incomplete = true;
-                        sink.skipped(what, run.region, e.to_string());
-                    }
+                    Err(e) => source_failed(run, &mut g, sink, what, e),
                     Ok(params) => checks::env::load_ssm_path(run.cfg, run.env, path, params, &mut g.set, &mut g.hidden, &mut sink.findings),
                 }
             }
@@ -234,17 +227,10 @@ async fn gather<C: Cloud>(run: &Run<'_, C>, sink: &mut Sink) -> Result<Gathered,
             }
             SourceEntry::TaskDefinitionArn { id, container } => {
                 let what = format!("source task_definition_arn {id}");
-                let Some(cloud) = run.cloud else {
-                    g.incomplete = true;
-                    sink.skipped(what, run.region, format!("{}: the registered task definition was not read", run.offline_word));
-                    continue;
-                };
+                let Some(cloud) = cloud_source(run, &mut g, sink, &what, "the registered task definition was not read") else { continue };
                 run.progress.phase(&format!("reading task definition {id}"));
                 match live::task_definition(cloud, run.region, id, run.deadline, run.progress).await {
-                    Err(e) => {
-                        g.incomplete = true;
-                        sink.skipped(what, run.region, e.to_string());
-                    }
+                    Err(e) => source_failed(run, &mut g, sink, what, e),
                     Ok(None) => {
                         return Err(ToolError::new(format!(
                             "task definition {id} is not registered in {} (DescribeTaskDefinition found no such revision)",
@@ -262,6 +248,23 @@ async fn gather<C: Cloud>(run: &Run<'_, C>, sink: &mut Sink) -> Result<Gathered,
         }
     }
     Ok(g)
+}
+
+/// The cloud a source is read from; offline (or with an untrusted account) the source is not
+/// read, and the run says so.
+fn cloud_source<'a, C: Cloud>(run: &Run<'a, C>, g: &mut Gathered, sink: &mut Sink, what: &str, not_read: &str) -> Option<&'a C> {
+    if run.cloud.is_none() {
+        g.incomplete = true;
+        sink.skipped(what.to_string(), run.region, format!("{}: {not_read}", run.offline_word));
+    }
+    run.cloud
+}
+
+/// A source the cloud could not give: unverified, and required variables are not reported
+/// missing.
+fn source_failed<C: Cloud>(run: &Run<'_, C>, g: &mut Gathered, sink: &mut Sink, what: String, e: crate::cloud::CloudError) {
+    g.incomplete = true;
+    sink.skipped(what, run.region, e.to_string());
 }
 
 /// True when anything of the environment is to be looked up live: a reference in a value, a
