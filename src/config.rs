@@ -361,66 +361,7 @@ pub fn parse(path: &Path, text: String) -> Result<Config, ToolError> {
         let env_span = env.span();
         let mut env = env.into_inner();
         env.name = name.clone();
-        if !valid_env_name(&name) {
-            return Err(located(env_span, format!("environment name `{name}` is not usable"), "names are letters, digits, '-', '_' and '.'"));
-        }
-        if !valid_region(env.region.get_ref()) {
-            return Err(located(env.region.span(), format!("`{}` is not an AWS region name", env.region.get_ref()), "expected a region such as us-east-1"));
-        }
-        for r in &env.failover_regions {
-            if !valid_region(r.get_ref()) {
-                return Err(located(r.span(), format!("`{}` is not an AWS region name", r.get_ref()), "expected a region such as us-west-2"));
-            }
-        }
-        if let Some(vpc) = &env.vpc
-            && !crate::aws_ids::is_id(vpc.get_ref(), "vpc")
-        {
-            return Err(located(vpc.span(), format!("`{}` is not a VPC id", vpc.get_ref()), "expected vpc- followed by 8 or 17 hex digits"));
-        }
-        if let Some(a) = &env.account
-            && !valid_account(a.get_ref())
-        {
-            return Err(located(a.span(), format!("`{}` is not an AWS account id", a.get_ref()), "an account id is 12 digits, e.g. \"222222222222\""));
-        }
-        if let Some(r) = &env.role_arn {
-            if !valid_role_arn(r.get_ref()) {
-                return Err(located(r.span(), format!("`{}` is not an IAM role ARN", r.get_ref()), "expected arn:aws:iam::ACCOUNT:role/NAME"));
-            }
-            if let (Some(a), Some(role_account)) = (&env.account, r.get_ref().split(':').nth(4))
-                && a.get_ref() != role_account
-            {
-                return Err(located(
-                    r.span(),
-                    format!("the role is in account {role_account}, but `account` says {}", a.get_ref()),
-                    "assume a role of the environment's own account",
-                ));
-            }
-        }
-        if let Some(x) = &env.external_id {
-            if env.role_arn.is_none() {
-                return Err(located(x.span(), "`external_id` needs a `role_arn`".into(), "it is passed when the role is assumed"));
-            }
-            if x.get_ref().len() < 2 || x.get_ref().len() > 1224 {
-                return Err(located(x.span(), "an external id is 2 to 1224 characters".into(), "here"));
-            }
-        }
-        if let Some(p) = &env.profile
-            && p.get_ref().trim().is_empty()
-        {
-            return Err(located(p.span(), "`profile` is empty".into(), "name a profile of ~/.aws/config"));
-        }
-        if let Some(t) = &env.tested_as {
-            if t.get_ref() == &name {
-                return Err(located(
-                    t.span(),
-                    format!("environment `{name}` cannot be tested as itself"),
-                    "name the environment the tests ran against, e.g. staging",
-                ));
-            }
-            if !names.contains(t.get_ref()) {
-                return Err(located(t.span(), format!("`tested_as` names an unknown environment `{}`", t.get_ref()), &format!("known: {}", names.join(", "))));
-            }
-        }
+        check_environment(&name, &env, env_span, &names, &located)?;
         environments.insert(name, env);
     }
 
@@ -450,6 +391,77 @@ pub fn parse(path: &Path, text: String) -> Result<Config, ToolError> {
     }
 
     Ok(Config { path: path.to_path_buf(), root, schema: raw.schema, environments, artifacts, hook: raw.hook, text })
+}
+
+/// The checks of one `[environments.NAME]` table, each error located at its key.
+fn check_environment(
+    name: &str,
+    env: &Environment,
+    env_span: std::ops::Range<usize>,
+    names: &[String],
+    located: &dyn Fn(std::ops::Range<usize>, String, &str) -> ToolError,
+) -> Result<(), ToolError> {
+    if !valid_env_name(name) {
+        return Err(located(env_span, format!("environment name `{name}` is not usable"), "names are letters, digits, '-', '_' and '.'"));
+    }
+    if !valid_region(env.region.get_ref()) {
+        return Err(located(env.region.span(), format!("`{}` is not an AWS region name", env.region.get_ref()), "expected a region such as us-east-1"));
+    }
+    for r in &env.failover_regions {
+        if !valid_region(r.get_ref()) {
+            return Err(located(r.span(), format!("`{}` is not an AWS region name", r.get_ref()), "expected a region such as us-west-2"));
+        }
+    }
+    if let Some(vpc) = &env.vpc
+        && !crate::aws_ids::is_id(vpc.get_ref(), "vpc")
+    {
+        return Err(located(vpc.span(), format!("`{}` is not a VPC id", vpc.get_ref()), "expected vpc- followed by 8 or 17 hex digits"));
+    }
+    if let Some(a) = &env.account
+        && !valid_account(a.get_ref())
+    {
+        return Err(located(a.span(), format!("`{}` is not an AWS account id", a.get_ref()), "an account id is 12 digits, e.g. \"222222222222\""));
+    }
+    if let Some(r) = &env.role_arn {
+        if !valid_role_arn(r.get_ref()) {
+            return Err(located(r.span(), format!("`{}` is not an IAM role ARN", r.get_ref()), "expected arn:aws:iam::ACCOUNT:role/NAME"));
+        }
+        if let (Some(a), Some(role_account)) = (&env.account, r.get_ref().split(':').nth(4))
+            && a.get_ref() != role_account
+        {
+            return Err(located(
+                r.span(),
+                format!("the role is in account {role_account}, but `account` says {}", a.get_ref()),
+                "assume a role of the environment's own account",
+            ));
+        }
+    }
+    if let Some(x) = &env.external_id {
+        if env.role_arn.is_none() {
+            return Err(located(x.span(), "`external_id` needs a `role_arn`".into(), "it is passed when the role is assumed"));
+        }
+        if x.get_ref().len() < 2 || x.get_ref().len() > 1224 {
+            return Err(located(x.span(), "an external id is 2 to 1224 characters".into(), "here"));
+        }
+    }
+    if let Some(p) = &env.profile
+        && p.get_ref().trim().is_empty()
+    {
+        return Err(located(p.span(), "`profile` is empty".into(), "name a profile of ~/.aws/config"));
+    }
+    if let Some(t) = &env.tested_as {
+        if t.get_ref() == name {
+            return Err(located(
+                t.span(),
+                format!("environment `{name}` cannot be tested as itself"),
+                "name the environment the tests ran against, e.g. staging",
+            ));
+        }
+        if !names.contains(t.get_ref()) {
+            return Err(located(t.span(), format!("`tested_as` names an unknown environment `{}`", t.get_ref()), &format!("known: {}", names.join(", "))));
+        }
+    }
+    Ok(())
 }
 
 impl Config {

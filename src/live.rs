@@ -440,6 +440,51 @@ fn list(set: &BTreeSet<String>) -> Vec<String> {
     set.iter().cloned().collect()
 }
 
+/// The images of the plan, then (as soon as their names are known) the images of those names in
+/// each failover region: one lookup per failover region and primary owner.
+async fn images_with_failover<C: Cloud>(
+    cloud: &C,
+    plan: &Plan,
+    deadline: Instant,
+    p: &Progress,
+) -> (Option<Answer<Vec<Image>>>, BTreeMap<String, Answer<Vec<OwnedImage>>>) {
+    let r = plan.region.as_str();
+    let opt = |set: &BTreeSet<String>| if set.is_empty() { None } else { Some(list(set)) };
+    let Some(ids) = opt(&plan.images) else { return (None, BTreeMap::new()) };
+    let primary = bounded(deadline, p, "ec2:DescribeImages", cloud.images(r, &ids)).await;
+    let mut failover = BTreeMap::new();
+    if let Ok(found) = &primary {
+        // One lookup per failover region and primary owner (usually one or two owners).
+        let mut by_owner: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
+        for i in found {
+            if let Some(name) = &i.name {
+                by_owner.entry(i.owner_id.clone()).or_default().insert(name.clone());
+            }
+        }
+        if !by_owner.is_empty() && !plan.failover_regions.is_empty() {
+            let answers = join_all(plan.failover_regions.iter().map(|fr| {
+                let by_owner = &by_owner;
+                async move {
+                    let lookups = join_all(by_owner.iter().map(|(owner, names)| async move {
+                        let owners = failover_owners(owner.as_deref());
+                        let found = bounded(deadline, p, "ec2:DescribeImages", cloud.images_by_name(fr, &list(names), &owners)).await?;
+                        Ok(found.into_iter().map(|i| (owner.clone(), i)).collect::<Vec<_>>())
+                    }))
+                    .await;
+                    lookups.into_iter().collect::<Answer<Vec<Vec<_>>>>().map(|v| v.into_iter().flatten().collect())
+                }
+            }))
+            .await;
+            failover = plan.failover_regions.iter().cloned().zip(answers).collect();
+        }
+    } else if let Err(e) = &primary {
+        for fr in &plan.failover_regions {
+            failover.insert(fr.clone(), Err(e.clone()));
+        }
+    }
+    (Some(primary), failover)
+}
+
 /// Asks every lookup of the plan concurrently. Each kind is one batch (paginated); failover
 /// regions are asked for the primary images' names as soon as those are known.
 pub async fn run<C: Cloud>(cloud: &C, plan: &Plan, params: &mut ParameterAnswers, deadline: Instant, progress: &Progress) -> Answers {
@@ -447,41 +492,7 @@ pub async fn run<C: Cloud>(cloud: &C, plan: &Plan, params: &mut ParameterAnswers
     let p = progress;
     let opt = |set: &BTreeSet<String>| if set.is_empty() { None } else { Some(list(set)) };
 
-    let images = async {
-        let Some(ids) = opt(&plan.images) else { return (None, BTreeMap::new()) };
-        let primary = bounded(deadline, p, "ec2:DescribeImages", cloud.images(r, &ids)).await;
-        let mut failover = BTreeMap::new();
-        if let Ok(found) = &primary {
-            // One lookup per failover region and primary owner (usually one or two owners).
-            let mut by_owner: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
-            for i in found {
-                if let Some(name) = &i.name {
-                    by_owner.entry(i.owner_id.clone()).or_default().insert(name.clone());
-                }
-            }
-            if !by_owner.is_empty() && !plan.failover_regions.is_empty() {
-                let answers = join_all(plan.failover_regions.iter().map(|fr| {
-                    let by_owner = &by_owner;
-                    async move {
-                        let lookups = join_all(by_owner.iter().map(|(owner, names)| async move {
-                            let owners = failover_owners(owner.as_deref());
-                            let found = bounded(deadline, p, "ec2:DescribeImages", cloud.images_by_name(fr, &list(names), &owners)).await?;
-                            Ok(found.into_iter().map(|i| (owner.clone(), i)).collect::<Vec<_>>())
-                        }))
-                        .await;
-                        lookups.into_iter().collect::<Answer<Vec<Vec<_>>>>().map(|v| v.into_iter().flatten().collect())
-                    }
-                }))
-                .await;
-                failover = plan.failover_regions.iter().cloned().zip(answers).collect();
-            }
-        } else if let Err(e) = &primary {
-            for fr in &plan.failover_regions {
-                failover.insert(fr.clone(), Err(e.clone()));
-            }
-        }
-        (Some(primary), failover)
-    };
+    let images = images_with_failover(cloud, plan, deadline, p);
     let maybe = |set: &BTreeSet<String>| opt(set);
     let groups_by_id = async {
         match maybe(&plan.group_ids) {

@@ -153,53 +153,58 @@ pub fn parse(input: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> Result<Ve
             continue;
         }
         let line_start = text_start + lead.len();
-        let key_column = lead.chars().count() + 1;
-        let (key, value) = match line.split_once('=') {
-            Some((k, v)) => (k, Some(v)),
-            None => (line, None),
-        };
-        if key.is_empty() {
-            return Err(DockerError {
-                line: line_no,
-                column: to_u32(key_column),
-                message: "no variable name before `=`; docker rejects the whole file".to_string(),
-            });
-        }
-        if let Some(ws) = key.find([' ', '\t']) {
-            return Err(DockerError {
-                line: line_no,
-                column: to_u32(key_column + key[..ws].chars().count()),
-                message: whitespace_message(key, value.is_some()),
-            });
-        }
-        let key_chars = key.chars().count();
-        match value {
-            Some(v) => {
-                let value_start = line_start + key.len() + 1;
-                entries.push(Entry {
-                    key: key.to_string(),
-                    value: v.to_string(),
-                    line: line_no,
-                    value_column: to_u32(key_column + key_chars + 1),
-                    value_span: (value_start, value_start + v.len()),
-                    from_process: false,
-                });
-            }
-            None => {
-                if let Some(v) = lookup(key) {
-                    entries.push(Entry {
-                        key: key.to_string(),
-                        value: v,
-                        line: line_no,
-                        value_column: to_u32(key_column),
-                        value_span: (line_start, line_start + key.len()),
-                        from_process: true,
-                    });
-                }
-            }
+        if let Some(entry) = assignment(line, line_no, line_start, lead.chars().count() + 1, lookup)? {
+            entries.push(entry);
         }
     }
     Ok(entries)
+}
+
+/// One non-comment line (`line`, leading whitespace already trimmed, starting at byte
+/// `line_start` and column `key_column`): its entry, `None` for a bare `KEY` the process does not
+/// set, or the error that makes docker reject the file.
+fn assignment(line: &str, line_no: u32, line_start: usize, key_column: usize, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Option<Entry>, DockerError> {
+    let (key, value) = match line.split_once('=') {
+        Some((k, v)) => (k, Some(v)),
+        None => (line, None),
+    };
+    if key.is_empty() {
+        return Err(DockerError {
+            line: line_no,
+            column: to_u32(key_column),
+            message: "no variable name before `=`; docker rejects the whole file".to_string(),
+        });
+    }
+    if let Some(ws) = key.find([' ', '\t']) {
+        return Err(DockerError { line: line_no, column: to_u32(key_column + key[..ws].chars().count()), message: whitespace_message(key, value.is_some()) });
+    }
+    let key_chars = key.chars().count();
+    match value {
+        Some(v) => {
+            let value_start = line_start + key.len() + 1;
+            return Ok(Some(Entry {
+                key: key.to_string(),
+                value: v.to_string(),
+                line: line_no,
+                value_column: to_u32(key_column + key_chars + 1),
+                value_span: (value_start, value_start + v.len()),
+                from_process: false,
+            }));
+        }
+        None => {
+            if let Some(v) = lookup(key) {
+                return Ok(Some(Entry {
+                    key: key.to_string(),
+                    value: v,
+                    line: line_no,
+                    value_column: to_u32(key_column),
+                    value_span: (line_start, line_start + key.len()),
+                    from_process: true,
+                }));
+            }
+        }
+    }
+    Ok(None)
 }
 
 fn to_u32(n: usize) -> u32 {

@@ -78,6 +78,8 @@ pub struct SyntaxError {
     /// The whole statement that failed, from its first byte to where parsing resumed: an
     /// unclosed quote can make it span lines, and it may hold a secret to mask.
     pub statement: Span,
+    /// A quote was opened and never closed: the lines after it may be the rest of the value.
+    pub unterminated: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -154,10 +156,11 @@ pub fn parse_with(input: &[u8], mut on_entry: impl FnMut(Entry)) -> Vec<SyntaxEr
         if i == MAX_ERRORS {
             let more = total_errors - MAX_ERRORS;
             let message = if more == 1 { "1 more line could not be parsed".to_string() } else { format!("{more} more lines could not be parsed") };
-            out.push(SyntaxError { message, span, pos, statement });
+            out.push(SyntaxError { message, span, pos, statement, unterminated: false });
             break;
         }
-        out.push(SyntaxError { message: kind.message(pos), span, pos, statement });
+        let unterminated = matches!(kind, ErrorKind::UnterminatedKey | ErrorKind::UnterminatedValue { .. });
+        out.push(SyntaxError { message: kind.message(pos), span, pos, statement, unterminated });
     }
     out
 }

@@ -79,78 +79,7 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
         }
     }
 
-    // The recorded digest: from the provenance file, or from a tag of the deployed image.
-    let recorded: (String, Option<String>, bool) = match a.provenance.as_ref().map(|p| p.get_ref()) {
-        None => {
-            out.findings.push(finding(
-                &ARTIFACT_UNSTAMPED,
-                "no `provenance` is configured, so nothing says what it was built from".into(),
-                format!("add provenance = \"dist/{name}.provenance.json\" and run `preflight stamp --artifact {name}` in the build"),
-            ));
-            return Ok(());
-        }
-        Some(Source::File(rel)) => match provenance::read(&inp.cfg.input(rel, "provenance file")?) {
-            Err(ReadError::Missing) => {
-                out.findings.push(finding(
-                    &ARTIFACT_UNSTAMPED,
-                    format!("its provenance file {rel} does not exist"),
-                    format!("run `preflight stamp --artifact {name}` in the build step that produces it"),
-                ));
-                return Ok(());
-            }
-            Err(ReadError::Invalid(why)) => {
-                out.findings.push(finding(
-                    &ARTIFACT_UNSTAMPED,
-                    format!("its provenance file {rel} cannot be used: {why}"),
-                    format!("rebuild and run `preflight stamp --artifact {name}`"),
-                ));
-                return Ok(());
-            }
-            Ok(p) => {
-                if p.dirty {
-                    out.findings.push(finding(
-                        &ARTIFACT_DIRTY,
-                        format!("it was built from a work tree with uncommitted changes (stamped at {})", short(&p.commit)),
-                        "rebuild from a clean checkout".into(),
-                    ));
-                }
-                (p.source_digest, Some(p.commit), p.dirty)
-            }
-        },
-        Some(Source::Image(img)) => {
-            let Some(image_id) = inp.values.get(&img.image_var) else {
-                out.findings.push(finding(
-                    &ARTIFACT_UNSTAMPED,
-                    format!("its image variable {} is not set", img.image_var),
-                    "set the variable, or point `image_var` at the variable naming the image".into(),
-                ));
-                return Ok(());
-            };
-            let Some(tags) = inp.image_tags else {
-                out.unverified.push(Unverified {
-                    check: format!("artifact {name} (tag {} of image {})", img.tag, img.image_var),
-                    region: Some(inp.region.to_string()),
-                    reason: "--offline or the image lookup failed: the image's tags were not read".into(),
-                });
-                return Ok(());
-            };
-            let Some(image_tags) = tags.get(image_id) else {
-                // The image itself is missing: ami-not-found already blocks; nothing to compare.
-                return Ok(());
-            };
-            match image_tags.get(&img.tag) {
-                Some(d) => (d.clone(), None, false),
-                None => {
-                    out.findings.push(finding(
-                        &ARTIFACT_UNSTAMPED,
-                        format!("image {image_id} has no `{}` tag, so nothing says what it was baked from", img.tag),
-                        format!("tag the image in the image build with the output of `preflight stamp --artifact {name} --print-digest`"),
-                    ));
-                    return Ok(());
-                }
-            }
-        }
-    };
+    let Some(recorded) = recorded(inp, a, &finding, out)? else { return Ok(()) };
     let (digest, stamped_commit, _) = recorded;
     if digest == current {
         return Ok(());
@@ -171,6 +100,89 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
         format!("rebuild {name} from commit {} and stamp it again; a build system that skipped it may not track these paths", short(&inp.commit.to_string())),
     ));
     Ok(())
+}
+
+/// The source digest the artifact was recorded with, from its provenance file or from a tag of
+/// the deployed image, with the commit it was stamped at; `None` (with a finding, or unverified)
+/// when there is none to compare.
+fn recorded(
+    inp: &Inputs,
+    a: &Artifact,
+    finding: &dyn Fn(&'static crate::rules::Rule, String, String) -> Finding,
+    out: &mut Outcome,
+) -> Result<Option<(String, Option<String>, bool)>, ToolError> {
+    let name = a.name.get_ref();
+    Ok(Some(match a.provenance.as_ref().map(|p| p.get_ref()) {
+        None => {
+            out.findings.push(finding(
+                &ARTIFACT_UNSTAMPED,
+                "no `provenance` is configured, so nothing says what it was built from".into(),
+                format!("add provenance = \"dist/{name}.provenance.json\" and run `preflight stamp --artifact {name}` in the build"),
+            ));
+            return Ok(None);
+        }
+        Some(Source::File(rel)) => match provenance::read(&inp.cfg.input(rel, "provenance file")?) {
+            Err(ReadError::Missing) => {
+                out.findings.push(finding(
+                    &ARTIFACT_UNSTAMPED,
+                    format!("its provenance file {rel} does not exist"),
+                    format!("run `preflight stamp --artifact {name}` in the build step that produces it"),
+                ));
+                return Ok(None);
+            }
+            Err(ReadError::Invalid(why)) => {
+                out.findings.push(finding(
+                    &ARTIFACT_UNSTAMPED,
+                    format!("its provenance file {rel} cannot be used: {why}"),
+                    format!("rebuild and run `preflight stamp --artifact {name}`"),
+                ));
+                return Ok(None);
+            }
+            Ok(p) => {
+                if p.dirty {
+                    out.findings.push(finding(
+                        &ARTIFACT_DIRTY,
+                        format!("it was built from a work tree with uncommitted changes (stamped at {})", short(&p.commit)),
+                        "rebuild from a clean checkout".into(),
+                    ));
+                }
+                (p.source_digest, Some(p.commit), p.dirty)
+            }
+        },
+        Some(Source::Image(img)) => {
+            let Some(image_id) = inp.values.get(&img.image_var) else {
+                out.findings.push(finding(
+                    &ARTIFACT_UNSTAMPED,
+                    format!("its image variable {} is not set", img.image_var),
+                    "set the variable, or point `image_var` at the variable naming the image".into(),
+                ));
+                return Ok(None);
+            };
+            let Some(tags) = inp.image_tags else {
+                out.unverified.push(Unverified {
+                    check: format!("artifact {name} (tag {} of image {})", img.tag, img.image_var),
+                    region: Some(inp.region.to_string()),
+                    reason: "--offline or the image lookup failed: the image's tags were not read".into(),
+                });
+                return Ok(None);
+            };
+            let Some(image_tags) = tags.get(image_id) else {
+                // The image itself is missing: ami-not-found already blocks; nothing to compare.
+                return Ok(None);
+            };
+            match image_tags.get(&img.tag) {
+                Some(d) => (d.clone(), None, false),
+                None => {
+                    out.findings.push(finding(
+                        &ARTIFACT_UNSTAMPED,
+                        format!("image {image_id} has no `{}` tag, so nothing says what it was baked from", img.tag),
+                        format!("tag the image in the image build with the output of `preflight stamp --artifact {name} --print-digest`"),
+                    ));
+                    return Ok(None);
+                }
+            }
+        }
+    }))
 }
 
 /// What changed under an artifact's paths between two commits, for a message: the files (at most

@@ -131,6 +131,14 @@ pub fn compare(
             );
         }
     }
+    findings.extend(artifacts(lock, now));
+    (findings, unverified)
+}
+
+/// Artifacts built from other sources than the ones tested (`drift-artifact`).
+fn artifacts(lock: &Lock, now: &Resolved) -> Vec<Finding> {
+    let tested = &lock.environment;
+    let mut findings = Vec::new();
     for (name, then) in &lock.artifacts {
         match now.artifacts.get(name) {
             Some(d) if d == then => {}
@@ -146,7 +154,7 @@ pub fn compare(
             ),
         }
     }
-    (findings, unverified)
+    findings
 }
 
 /// "image goinstance-1.4 (x86_64)", "rules [in tcp 443-443 0.0.0.0/0]", ...

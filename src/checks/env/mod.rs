@@ -119,20 +119,22 @@ pub fn load_dotenv(cfg: &Config, rel: &str, dialect: Dialect, schema: &EnvSchema
                 .help("write KEY=value, quote values with spaces or '#' (\"...\" or '...'), and close every quote")
                 .at(Some(loc(e.span, e.pos))),
         );
-        // The unparsable statement may hold a secret (an unclosed quote can run over several
-        // lines): mask the whole statement after its first '=' when its key names a secret.
-        if let Some((start, mut end)) = secret_tail(&text, e.statement, schema) {
-            // After an unclosed quote the next lines are the rest of the secret, though the
-            // parser reads them as bare keys: mask up to the next real assignment.
-            if e.message.contains("unterminated") {
-                let next = assignments.partition_point(|&s| s < e.statement.end);
-                end = assignments.get(next).map_or(text.len(), |&k| line_start(&text, k)).max(end);
-            }
-            mask.push((start, end));
-        }
+        mask.extend(unparsable_secret(&text, e, schema, &assignments));
     }
     set.files.push(SourceFile { path: display, text: Arc::from(mask_ranges(&text, &mask)) });
     Ok(())
+}
+
+/// The part of an unparsable statement to mask, when its key names a secret (an unclosed quote
+/// can run over several lines): after its first '=', and after an unclosed quote up to the next
+/// real assignment (the parser reads the lines between as bare keys).
+fn unparsable_secret(text: &str, e: &dotenv::SyntaxError, schema: &EnvSchema, assignments: &[usize]) -> Option<(usize, usize)> {
+    let (start, mut end) = secret_tail(text, e.statement, schema)?;
+    if e.unterminated {
+        let next = assignments.partition_point(|&s| s < e.statement.end);
+        end = assignments.get(next).map_or(text.len(), |&k| line_start(text, k)).max(end);
+    }
+    Some((start, end))
 }
 
 /// Reads an env file as `docker run --env-file` and ECS `environmentFiles` do (values taken
@@ -510,36 +512,47 @@ pub fn validate(
                     );
                 }
             }
-            kind => {
-                let name = key.clone();
-                // A validation error's own text quotes the instance (the value, or a secret
-                // object's keys). For a secret variable, or an error on the whole environment
-                // (anyOf, oneOf, not at the top level, which would quote every value), the
-                // message is built from the keyword alone: nothing of the value can reach it.
-                let secret = name.as_ref().is_none_or(|n| secrets.contains(n));
-                let keyword = kind.keyword().to_string();
-                let message = match (&name, secret) {
-                    (_, false) => err.to_string(),
-                    (Some(_), true) => masked_message(kind, &keyword),
-                    (None, true) => format!("the environment does not satisfy the schema's top-level `{keyword}` constraint"),
-                };
-                let help = match kind {
-                    ValidationErrorKind::Pattern { pattern } => format!("the value must match the pattern `{pattern}`"),
-                    ValidationErrorKind::Enum { options } if !secret => format!("allowed values: {options}"),
-                    ValidationErrorKind::Format { format } => format!("the value must be a valid `{format}`"),
-                    _ => format!("see the `{keyword}` constraint in {}", schema.display_path),
-                };
-                let rule = if matches!(kind, ValidationErrorKind::Type { .. }) { &ENV_TYPE } else { &ENV_SCHEMA };
-                let var = name.as_ref().and_then(|n| env.vars.get(n));
-                let mut f = Finding::new(rule, message).help(help).at(var.and_then(|v| v.value_location()));
-                if let Some(n) = name {
-                    f = f.key(n);
-                }
-                findings.push(f);
-            }
+            kind => findings.push(keyword_finding(schema, env, secrets, &err, kind, key.clone())),
         }
     }
     out
+}
+
+/// Any other schema violation of one variable (or of the whole environment): `env-type` or
+/// `env-schema`, with a message that never quotes a secret.
+fn keyword_finding(
+    schema: &EnvSchema,
+    env: &EnvSet,
+    secrets: &crate::secrets::SecretSet,
+    err: &jsonschema::ValidationError<'_>,
+    kind: &ValidationErrorKind,
+    key: Option<String>,
+) -> Finding {
+    let name = key.clone();
+    // A validation error's own text quotes the instance (the value, or a secret
+    // object's keys). For a secret variable, or an error on the whole environment
+    // (anyOf, oneOf, not at the top level, which would quote every value), the
+    // message is built from the keyword alone: nothing of the value can reach it.
+    let secret = name.as_ref().is_none_or(|n| secrets.contains(n));
+    let keyword = kind.keyword().to_string();
+    let message = match (&name, secret) {
+        (_, false) => err.to_string(),
+        (Some(_), true) => masked_message(kind, &keyword),
+        (None, true) => format!("the environment does not satisfy the schema's top-level `{keyword}` constraint"),
+    };
+    let help = match kind {
+        ValidationErrorKind::Pattern { pattern } => format!("the value must match the pattern `{pattern}`"),
+        ValidationErrorKind::Enum { options } if !secret => format!("allowed values: {options}"),
+        ValidationErrorKind::Format { format } => format!("the value must be a valid `{format}`"),
+        _ => format!("see the `{keyword}` constraint in {}", schema.display_path),
+    };
+    let rule = if matches!(kind, ValidationErrorKind::Type { .. }) { &ENV_TYPE } else { &ENV_SCHEMA };
+    let var = name.as_ref().and_then(|n| env.vars.get(n));
+    let mut f = Finding::new(rule, message).help(help).at(var.and_then(|v| v.value_location()));
+    if let Some(n) = name {
+        f = f.key(n);
+    }
+    f
 }
 
 /// A message about a secret value, from what the schema says (its limits, its pattern), never

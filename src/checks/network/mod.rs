@@ -20,8 +20,58 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
         }
         None => None,
     };
+    judge_vpcs(ctx, answers, out);
+    let launch = Launch::of(ctx, subnets);
+    if let Some(subnets) = subnets {
+        judge_subnets(ctx, subnets, &launch, out);
+    }
+    judge_groups_by_id(ctx, answers, &launch, out);
+    judge_groups_by_name(ctx, answers, &launch, out);
+}
 
-    // VPCs: the configured one, and any variable naming one.
+/// The VPC launches go into.
+struct Launch {
+    /// The `vpc` of preflight.toml.
+    configured: Option<String>,
+    /// The VPC most of the environment's subnets are in.
+    inferred: Option<String>,
+    /// Configured, else inferred.
+    env_vpc: Option<String>,
+    /// A launch into a VPC (which needs group ids).
+    vpc_launch: bool,
+}
+
+impl Launch {
+    fn of(ctx: &LiveCtx, subnets: Option<&[crate::cloud::Subnet]>) -> Launch {
+        // The VPC launches go into: configured, or else the one the environment's subnets are in.
+        // A launch's subnets must all be in one VPC; when they are not, the VPC most of them are in
+        // (the first named, on a tie) is taken, and the others are subnet-wrong-vpc.
+        let configured = ctx.vpc.as_ref().map(|(v, _)| v.to_string());
+        let inferred = subnets.and_then(|s| {
+            let mut counts: Vec<(String, usize)> = Vec::new();
+            let mut seen = std::collections::BTreeSet::new();
+            for (_, id) in ctx.of(AwsKind::Subnet) {
+                let Some(vpc) = s.iter().find(|x| x.id == id).and_then(|x| x.vpc_id.clone()) else { continue };
+                if !seen.insert(id) {
+                    continue;
+                }
+                match counts.iter_mut().find(|(v, _)| *v == vpc) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((vpc, 1)),
+                }
+            }
+            let most = counts.iter().map(|(_, n)| *n).max()?;
+            counts.into_iter().find(|(_, n)| *n == most).map(|(v, _)| v)
+        });
+        let env_vpc = configured.clone().or(inferred.clone());
+        let vpc_launch = env_vpc.is_some() || ctx.of(AwsKind::Subnet).next().is_some();
+
+        Launch { configured, inferred, env_vpc, vpc_launch }
+    }
+}
+
+/// VPCs: the configured one, and any variable naming one.
+fn judge_vpcs(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
     if let Some(answer) = &answers.vpcs {
         match answer {
             Err(e) => out.unverified("ec2:vpc", ctx.region, e),
@@ -52,71 +102,52 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
             }
         }
     }
+}
 
-    // The VPC launches go into: configured, or else the one the environment's subnets are in.
-    // A launch's subnets must all be in one VPC; when they are not, the VPC most of them are in
-    // (the first named, on a tie) is taken, and the others are subnet-wrong-vpc.
-    let configured = ctx.vpc.as_ref().map(|(v, _)| v.to_string());
-    let inferred = subnets.and_then(|s| {
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        let mut seen = std::collections::BTreeSet::new();
-        for (_, id) in ctx.of(AwsKind::Subnet) {
-            let Some(vpc) = s.iter().find(|x| x.id == id).and_then(|x| x.vpc_id.clone()) else { continue };
-            if !seen.insert(id) {
-                continue;
-            }
-            match counts.iter_mut().find(|(v, _)| *v == vpc) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((vpc, 1)),
-            }
-        }
-        let most = counts.iter().map(|(_, n)| *n).max()?;
-        counts.into_iter().find(|(_, n)| *n == most).map(|(v, _)| v)
-    });
-    let env_vpc = configured.clone().or(inferred.clone());
-    let vpc_launch = env_vpc.is_some() || ctx.of(AwsKind::Subnet).next().is_some();
-
-    if let Some(subnets) = subnets {
-        for (var, id) in ctx.of(AwsKind::Subnet) {
-            let shown = ctx.show(var, id);
-            match subnets.iter().find(|s| s.id == id) {
-                None => out.findings.push(ctx.finding(
-                    &SUBNET_NOT_FOUND,
-                    (var, id),
-                    format!("subnet {shown} does not exist in {}", ctx.region),
-                    format!(
-                        "subnet ids differ per region and account: aws ec2 describe-subnets --region {}{}",
-                        ctx.region,
-                        configured.as_ref().map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()
-                    ),
-                )),
-                Some(s) => {
-                    out.resolved.push((var.to_string(), ctx.region.to_string(), s.id.clone()));
-                    out.attribute(var, serde_json::json!({"public": s.public}));
-                    if let (Some(want), Some(have)) = (&configured, &s.vpc_id) {
-                        if want != have {
-                            out.findings.push(ctx.finding(
-                                &SUBNET_WRONG_VPC,
-                                (var, id),
-                                format!("subnet {shown} is in {have}, not in the environment's vpc {want}"),
-                                format!("use a subnet of {want}: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
-                            ));
-                        }
-                    } else if let (None, Some(want), Some(have)) = (&configured, &inferred, &s.vpc_id)
-                        && want != have
-                    {
+fn judge_subnets(ctx: &LiveCtx, subnets: &[crate::cloud::Subnet], launch: &Launch, out: &mut LiveOut) {
+    let (configured, inferred) = (&launch.configured, &launch.inferred);
+    for (var, id) in ctx.of(AwsKind::Subnet) {
+        let shown = ctx.show(var, id);
+        match subnets.iter().find(|s| s.id == id) {
+            None => out.findings.push(ctx.finding(
+                &SUBNET_NOT_FOUND,
+                (var, id),
+                format!("subnet {shown} does not exist in {}", ctx.region),
+                format!(
+                    "subnet ids differ per region and account: aws ec2 describe-subnets --region {}{}",
+                    ctx.region,
+                    configured.as_ref().map(|v| format!(" --filters Name=vpc-id,Values={v}")).unwrap_or_default()
+                ),
+            )),
+            Some(s) => {
+                out.resolved.push((var.to_string(), ctx.region.to_string(), s.id.clone()));
+                out.attribute(var, serde_json::json!({"public": s.public}));
+                if let (Some(want), Some(have)) = (&configured, &s.vpc_id) {
+                    if want != have {
                         out.findings.push(ctx.finding(
-                                &SUBNET_WRONG_VPC,
-                                (var, id),
-                                format!("subnet {shown} is in {have}, but the environment's other subnets are in {want}: a launch's subnets must all be in one VPC"),
-                                format!("use subnets of one VPC, and set `vpc` in preflight.toml to say which: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
-                            ));
+                            &SUBNET_WRONG_VPC,
+                            (var, id),
+                            format!("subnet {shown} is in {have}, not in the environment's vpc {want}"),
+                            format!("use a subnet of {want}: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
+                        ));
                     }
+                } else if let (None, Some(want), Some(have)) = (&configured, &inferred, &s.vpc_id)
+                    && want != have
+                {
+                    out.findings.push(ctx.finding(
+                            &SUBNET_WRONG_VPC,
+                            (var, id),
+                            format!("subnet {shown} is in {have}, but the environment's other subnets are in {want}: a launch's subnets must all be in one VPC"),
+                            format!("use subnets of one VPC, and set `vpc` in preflight.toml to say which: aws ec2 describe-subnets --region {} --filters Name=vpc-id,Values={want}", ctx.region),
+                        ));
                 }
             }
         }
     }
+}
 
+fn judge_groups_by_id(ctx: &LiveCtx, answers: &Answers, launch: &Launch, out: &mut LiveOut) {
+    let env_vpc = &launch.env_vpc;
     // Security groups by id.
     if let Some(answer) = &answers.groups_by_id {
         match answer {
@@ -154,7 +185,10 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
             }
         }
     }
+}
 
+fn judge_groups_by_name(ctx: &LiveCtx, answers: &Answers, launch: &Launch, out: &mut LiveOut) {
+    let (env_vpc, vpc_launch) = (&launch.env_vpc, launch.vpc_launch);
     // Security groups by name: a VPC launch needs ids, so a name that resolves is still a finding
     // whose help gives the id; a name that only exists in another VPC is the incident itself.
     if let Some(answer) = &answers.groups_by_name {
