@@ -204,6 +204,7 @@ async fn identity<C: Cloud>(run: &mut Run<'_, C>, sink: &mut Sink) {
 async fn gather<C: Cloud>(run: &Run<'_, C>, sink: &mut Sink) -> Result<Gathered, ToolError> {
     run.progress.phase("reading the environment");
     let mut g = Gathered::default();
+    let mut environment_files: Vec<String> = Vec::new();
     for entry in &run.env.source.get_ref().0 {
         match entry {
             SourceEntry::Dotenv { path, dialect } => checks::env::load_dotenv(run.cfg, path, *dialect, run.schema, &mut g.set, &mut sink.findings)?,
@@ -219,11 +220,7 @@ async fn gather<C: Cloud>(run: &Run<'_, C>, sink: &mut Sink) -> Result<Gathered,
             }
             SourceEntry::TaskDefinition { path, container } => {
                 let files = checks::env::load_task_definition_file(run.cfg, path, container, &mut g.set, &mut g.hidden, &mut sink.findings)?;
-                if files > 0 {
-                    sink.notes.push(format!(
-                        "container {container} of {path} also reads {files} environment file(s) from S3, which preflight does not fetch: list them as `dotenv` sources with `dialect = \"docker\"` to check them"
-                    ));
-                }
+                environment_files.extend(files);
             }
             SourceEntry::TaskDefinitionArn { id, container } => {
                 let what = format!("source task_definition_arn {id}");
@@ -242,12 +239,39 @@ async fn gather<C: Cloud>(run: &Run<'_, C>, sink: &mut Sink) -> Result<Gathered,
                             run.region
                         )));
                     }
-                    Ok(Some(td)) => checks::env::load_task_definition(run.cfg, id, &td, container, &mut g.set, &mut g.hidden)?,
+                    Ok(Some(td)) => {
+                        checks::env::load_task_definition(run.cfg, id, &td, container, &mut g.set, &mut g.hidden)?;
+                        environment_files.extend(td.containers.iter().filter(|c| c.name == *container).flat_map(|c| c.environment_files.iter().cloned()));
+                    }
                 }
             }
         }
     }
+    environment_file_sources(run, &environment_files, sink)?;
     Ok(g)
+}
+
+/// The task definition's `environmentFiles` (S3 objects preflight does not fetch): a dotenv
+/// source of the same file name is that file, and ECS reads it as docker does, so its values
+/// are checked in that dialect too (`env-dialect`). The others are noted as not checked.
+fn environment_file_sources<C: Cloud>(run: &Run<'_, C>, files: &[String], sink: &mut Sink) -> Result<(), ToolError> {
+    for object in files {
+        let name = object.rsplit('/').next().unwrap_or(object);
+        let local = run.env.source.get_ref().0.iter().find_map(|e| match e {
+            SourceEntry::Dotenv { path, dialect: crate::config::Dialect::Dotenv } if !name.is_empty() && path.rsplit(['/', '\\']).next() == Some(name) => {
+                Some(path)
+            }
+            _ => None,
+        });
+        match local {
+            Some(path) => checks::env::environment_file_dialect(run.cfg, path, object, run.schema, &mut sink.findings)?,
+            None if run.env.source.get_ref().0.iter().any(|e| matches!(e, SourceEntry::Dotenv { path, .. } if path.rsplit(['/', '\\']).next() == Some(name))) => {}
+            None => sink.notes.push(format!(
+                "the task definition also reads {object} (environmentFiles), which preflight does not fetch: add it as a `dotenv` source with `dialect = \"docker\"` to check it"
+            )),
+        }
+    }
+    Ok(())
 }
 
 /// The cloud a source is read from; offline (or with an untrusted account) the source is not

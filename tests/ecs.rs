@@ -260,3 +260,30 @@ fn a_name_in_both_environment_and_secrets_is_a_located_duplicate() {
     assert_eq!(dup["location"]["line"], 3, "{dup}");
     assert!(!r.stdout.contains("plain-in-env-1234"), "a secret's value leaked:\n{}", r.stdout);
 }
+
+/// An env file the task definition's `environmentFiles` names, read as a dotenv source: ECS
+/// passes its values as docker does, so where python-dotenv reads them differently it warns.
+#[test]
+fn a_dotenv_file_used_by_environment_files_warns_where_ecs_reads_it_differently() {
+    let td = r#"{"containerDefinitions": [{"name": "web", "environment": [],
+        "environmentFiles": [{"value": "arn:aws:s3:::shop-config/prod.env", "type": "s3"}, {"value": "arn:aws:s3:::shop-config/other.env", "type": "s3"}]}]}"#;
+    let schema = r#"{"type": "object", "properties": {"API_URL": {"type": "string"}, "PLAIN": {"type": "string"}}}"#;
+    let source = "[{ task_definition = \"web.json\", container = \"web\" }, { dotenv = \"deploy/prod.env\" }]";
+    let dir = repo(&[
+        ("preflight.toml", &config(source)),
+        ("env.schema.json", schema),
+        ("web.json", td),
+        ("deploy/prod.env", "API_URL=\"https://api.example.com\"\nPLAIN=same\n"),
+    ]);
+    let r = check(dir.path(), None, "json");
+    assert_eq!(r.code, 0, "warnings only: {}\n{}", r.stdout, r.stderr);
+    let j = r.json();
+    let f: Vec<&serde_json::Value> = j["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "env-dialect").collect();
+    assert_eq!(f.len(), 1, "{}", r.stdout);
+    assert_eq!(f[0]["key"], "API_URL");
+    assert_eq!(f[0]["severity"], "warning");
+    assert!(f[0]["message"].as_str().unwrap().contains("\"https://api.example.com\""), "{}", f[0]);
+    // The other environment file is not in the repository: the human report says it was not checked.
+    let human = check(dir.path(), None, "human");
+    assert!(format!("{}{}", human.stdout, human.stderr).contains("other.env"), "{}{}", human.stdout, human.stderr);
+}

@@ -236,8 +236,8 @@ pub const MAX_TASK_DEFINITION_BYTES: u64 = 16 << 20;
 
 /// Reads one container's `environment` and `secrets` from a task definition file. A file that
 /// is not a task definition, or has no such container, is a tool error naming the place: the
-/// path or the container in preflight.toml is wrong. Returns how many `environmentFiles` the
-/// container also reads (from S3, which preflight does not fetch).
+/// path or the container in preflight.toml is wrong. Returns the `environmentFiles` the
+/// container also reads (S3 object ARNs, which preflight does not fetch).
 pub fn load_task_definition_file(
     cfg: &Config,
     rel: &str,
@@ -245,7 +245,7 @@ pub fn load_task_definition_file(
     set: &mut EnvSet,
     hidden: &mut std::collections::BTreeSet<String>,
     findings: &mut Vec<Finding>,
-) -> Result<usize, ToolError> {
+) -> Result<Vec<String>, ToolError> {
     use crate::env::task_definition as td;
     let path = cfg.input(rel, "task definition")?;
     let display = display_path(cfg, &path, rel);
@@ -300,7 +300,50 @@ pub fn load_task_definition_file(
         set.set(Variable { name: e.name.clone(), raw: e.value.clone(), value: None, origin });
     }
     set.files.push(SourceFile { path: display, text: Arc::from(mask_ranges(&text, &mask)) });
-    Ok(parsed.environment_files.len())
+    Ok(parsed.environment_files.into_iter().map(|f| f.value).collect())
+}
+
+/// An env file that a task definition's `environmentFiles` names (the S3 object's file name is the
+/// file's), read with the default dialect: ECS reads it as docker does, so every value the two
+/// dialects read differently is an `env-dialect` warning, and a line docker refuses (ECS too)
+/// is one as well. Nothing else is reported: the file was already read as a source.
+pub fn environment_file_dialect(cfg: &Config, rel: &str, object: &str, schema: &EnvSchema, findings: &mut Vec<Finding>) -> Result<(), ToolError> {
+    let path = cfg.input(rel, "env file")?;
+    let display = display_path(cfg, &path, rel);
+    let Ok(bytes) = read_capped(&path, MAX_ENV_BYTES, "env file") else { return Ok(()) };
+    let mut dotenv_values: HashMap<String, Option<String>> = HashMap::new();
+    let _ = dotenv::parse_with(&bytes, |e| {
+        dotenv_values.insert(e.key, e.value);
+    });
+    let help = format!("{object} is read by ECS as docker --env-file reads it: write KEY=value without quotes, escapes or inline comments");
+    let lookup = |_: &str| None;
+    match crate::env::docker::parse(&bytes, &lookup) {
+        Err(e) => findings.push(
+            Finding::new(
+                &ENV_DIALECT,
+                format!("ECS reads this file through environmentFiles ({object}); docker --env-file would refuse it ({}), and the ECS agent skips or misreads such a line", e.message),
+            )
+                .help(help)
+                .at(Some(Location { path: display, line: e.line, column: e.column, span: None })),
+        ),
+        Ok(entries) => {
+            for e in entries {
+                let Some(Some(dotenv)) = dotenv_values.get(&e.key) else { continue };
+                if *dotenv == e.value {
+                    continue;
+                }
+                let secret = crate::secrets::classify(&e.key, Some(dotenv), schema.write_only(&e.key)).is_some();
+                let message = if secret {
+                    format!("ECS reads this file through environmentFiles ({object}) and passes the value as written, not as python-dotenv reads it")
+                } else {
+                    format!("ECS reads this file through environmentFiles ({object}): the app receives `{}`, not `{dotenv}`", e.value)
+                };
+                let at = Location { path: display.clone(), line: e.line, column: e.value_column, span: Some(e.value_span) };
+                findings.push(Finding::new(&ENV_DIALECT, message).key(&e.key).help(help.clone()).at(Some(at)));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads one container's `environment` and `secrets` from a registered task definition.

@@ -265,8 +265,7 @@ pub static ENV_DIALECT: Rule = Rule {
 Reads each value of a `dialect = "docker"` source (`docker run --env-file`, ECS
 `environmentFiles`) as docker does, and also as python-dotenv would, and warns where the two
 differ: quotes that docker keeps, an inline `# comment` that becomes part of the value,
-trailing spaces, `${VAR}` that is not expanded, `
-` that stays two characters.
+trailing spaces, `${VAR}` that is not expanded, a backslash-n that stays two characters.
 
 ## Why is this bad?
 docker takes the rest of the line literally. `API_URL="https://api.example.com"` reaches the
