@@ -102,6 +102,63 @@ pub fn is_group_name_asg(value: &str) -> bool {
     !value.is_empty() && value.len() <= 255 && !value.chars().any(char::is_control)
 }
 
+/// An Elastic Load Balancing name (load balancer or target group): 1-32 letters, digits and
+/// hyphens, not starting or ending with a hyphen.
+fn is_elb_name(s: &str) -> bool {
+    (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && !s.starts_with('-') && !s.ends_with('-')
+}
+
+/// A load balancer name (not `internal-...`, which AWS reserves) or ARN
+/// (`arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app|net|gwy/NAME/ID`).
+pub fn is_load_balancer_id(s: &str) -> bool {
+    if s.starts_with("arn:") {
+        return crate::aws_arn::parse_arn(s).is_some_and(|a| {
+            a.service == "elasticloadbalancing"
+                && a.resource.strip_prefix("loadbalancer/").is_some_and(|r| {
+                    let parts: Vec<&str> = r.split('/').collect();
+                    parts.len() == 3 && ["app", "net", "gwy"].contains(&parts[0]) && is_elb_name(parts[1]) && !parts[2].is_empty()
+                })
+        });
+    }
+    is_elb_name(s) && !s.starts_with("internal-")
+}
+
+/// A target group name or ARN (`arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID`).
+pub fn is_target_group_id(s: &str) -> bool {
+    if s.starts_with("arn:") {
+        return crate::aws_arn::parse_arn(s).is_some_and(|a| {
+            a.service == "elasticloadbalancing"
+                && a.resource
+                    .strip_prefix("targetgroup/")
+                    .and_then(|r| r.split_once('/'))
+                    .is_some_and(|(n, id)| is_elb_name(n) && !id.is_empty() && !id.contains('/'))
+        });
+    }
+    is_elb_name(s)
+}
+
+/// The name in a load balancer or target group ARN (`.../app/NAME/ID`, `targetgroup/NAME/ID`).
+pub fn elb_arn_name(s: &str) -> Option<&str> {
+    let mut parts = s.rsplit('/');
+    parts.next()?;
+    parts.next()
+}
+
+/// A DNS record name as Route 53 holds it: at least two labels of letters, digits, `-` and `_`
+/// (at most 63 characters each, 253 in all), the first may be `*`; a trailing dot is allowed.
+pub fn is_dns_name(s: &str) -> bool {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    if s.is_empty() || s.len() > 253 {
+        return false;
+    }
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && labels
+            .iter()
+            .enumerate()
+            .all(|(i, l)| (i == 0 && *l == "*") || (!l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')))
+}
+
 /// A Secrets Manager secret name (1-512 of letters, digits and `/_+=.@-`) or a secret ARN.
 pub fn is_secret_id(s: &str) -> bool {
     if s.starts_with("arn:") {

@@ -469,16 +469,20 @@ async fn look_up<C: Cloud>(
     let mut failover_plan = failover_plan(g, &resources);
     failover_plan.groups = group_names;
     let secret_ids: BTreeSet<String> = g.secret_uses.iter().map(|u| u.reference.secret_id.clone()).collect();
+    let traffic_plan = checks::traffic::plan(&own, &launch_answers);
     run.progress.phase("looking up resources");
-    let (answers, failover, ()) = tokio::join!(
+    let (answers, failover, (), traffic) = tokio::join!(
         live::run(cloud, &plan, &mut g.params, d, p),
         live::failover(cloud, &failover_regions, &failover_plan, d, p),
         live::secrets(cloud, run.region, &secret_ids, &mut g.secrets, d, p),
+        live::traffic::run(cloud, &traffic_plan, d, p),
     );
     let ctx = LiveCtx { region: run.region, failover_regions: &failover_regions, vpc, resources: &resources, env: &g.set, is_secret: &is_secret };
+    checks::traffic::judge(&ctx, run.schema, &traffic, &answers, &mut out);
     checks::autoscaling::judge_vpc(&ctx, &launch_answers, &answers, &mut out);
     checks::autoscaling::judge_fields(&ctx, run.schema, &launches, &mut out);
     checks::autoscaling::judge_failover(&ctx, &launch_answers, &failover, &mut out);
+    checks::autoscaling::judge_target_groups(&ctx, &launch_answers, &traffic, &mut out);
     checks::ami::judge(&ctx, &answers, SystemTime::now(), &mut out);
     checks::network::judge(&ctx, &answers, &mut out);
     checks::compute::judge(&ctx, &answers, &mut out);
@@ -494,6 +498,7 @@ async fn look_up<C: Cloud>(
     };
     sink.findings.append(&mut out.findings);
     sink.unverified.append(&mut out.unverified);
+    sink.notes.append(&mut out.notes);
     (out, image_tags)
 }
 
@@ -771,6 +776,7 @@ fn family_of(kind: AwsKind) -> &'static str {
         AwsKind::Parameter => "ssm",
         AwsKind::Secret => "secretsmanager",
         AwsKind::AutoScalingGroup => "autoscaling",
+        AwsKind::LoadBalancer | AwsKind::TargetGroup | AwsKind::DnsRecord => "traffic",
     }
 }
 
@@ -786,6 +792,9 @@ fn slot(checked: &mut Checked, kind: AwsKind) -> &mut usize {
         AwsKind::Parameter => &mut checked.parameters,
         AwsKind::Secret => &mut checked.secrets,
         AwsKind::AutoScalingGroup => &mut checked.groups,
+        AwsKind::LoadBalancer => &mut checked.load_balancers,
+        AwsKind::TargetGroup => &mut checked.target_groups,
+        AwsKind::DnsRecord => &mut checked.dns_records,
     }
 }
 

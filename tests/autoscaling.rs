@@ -213,3 +213,30 @@ fn groups_and_template_versions_are_batched() {
     let ec2 = |c: &BTreeMap<String, usize>| c.iter().filter(|(k, _)| k.starts_with("ec2:")).map(|(_, v)| *v).sum::<usize>();
     assert_eq!(ec2(&big), ec2(&small), "more groups on the same templates add no EC2 call: {big:?}");
 }
+
+/// A group registering its machines into a target group deleted since: they would never get
+/// traffic. Looked up in the same DescribeTargetGroups listing as `elbv2:target-group` values.
+#[test]
+fn a_group_registering_into_a_deleted_target_group_is_blocked() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.group_launching("web", "web-lt", "$Latest", &w.new_subnets, 4).await;
+        let live = east.target_group("web-blue", &w.vpc).await;
+        let gone = east.target_group("web-old", &w.vpc).await;
+        east.asg.attach_load_balancer_target_groups().auto_scaling_group_name("web").target_group_arns(&live).target_group_arns(&gone).send().await.unwrap();
+        east.elb.delete_target_group().target_group_arn(&gone).send().await.unwrap();
+    });
+    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\n", w.image, w.new_sg);
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    moto.start_recording();
+    let r = check(dir.path(), &moto.endpoint);
+    let actions = moto.recorded_actions();
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.findings(), [("target-group-not-found".to_string(), "WEB_GROUP".to_string(), EAST.to_string())], "{}", r.stdout);
+    let j = r.json();
+    assert!(j["findings"][0]["message"].as_str().unwrap().contains("web-old"), "{}", r.stdout);
+    assert_eq!(actions.iter().filter(|a| *a == "elasticloadbalancing:DescribeTargetGroups").count(), 1, "{actions:?}");
+}

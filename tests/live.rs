@@ -497,8 +497,17 @@ fn a_full_check_only_makes_calls_the_iam_policy_allows() {
         east.secret("app/prod/db", "never-read-1", &[WEST]).await;
         east.task_definition("web", "web", &[("FROM_TASK", "1")], &[("TASK_SECRET", "/shop/prod/db_password")]).await;
         east.group_launching("web", "web-lt", "$Default", &w.subnets, 2).await;
+        let (lb, dns) = east.load_balancer("web-prod", &w.subnets).await;
+        let tg = east.target_group("web-blue", &w.vpc).await;
+        east.listener(&lb, &tg).await;
+        let zone = east.hosted_zone("example.com").await;
+        let health = east.health_check().await;
+        east.record(&zone, "www.example.com", seed::Target::Alias { dns_name: &dns, evaluate: true }, None, Some(&health)).await;
     });
     let schema = r#"{"type": "object", "properties": {
+        "WEB_LB": {"type": "string", "x-aws": "elbv2:load-balancer"},
+        "WEB_TG": {"type": "string", "x-aws": "elbv2:target-group", "x-routes-to": "WEB_LB"},
+        "WEB_DNS": {"type": "string", "x-aws": "route53:record"},
         "DB_PASSWORD": {"type": "string"},
         "OTHER_ACCOUNT_SECRET": {"type": "string"},
         "FROM_TASK": {"type": "string"},
@@ -518,7 +527,7 @@ fn a_full_check_only_makes_calls_the_iam_policy_allows() {
     }}"#;
     let env = format!(
         "LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={},web-prod\nSUBNETS={}\nVPC={}\nTYPE=t3.micro\nLT=web-lt\nLT_ID=lt-0123456789abcdef0\nKEY=deploy\nPARAM=/shop/prod/db_host\nDB_HOST={{{{resolve:ssm:/shop/prod/db_host}}}}\n\
-         GROUP=web\n\
+         GROUP=web\nWEB_LB=web-prod\nWEB_TG=web-blue\nWEB_DNS=www.example.com\n\
          DB_PASSWORD={{{{resolve:secretsmanager:app/prod/db:SecretString:password}}}}\n\
          OTHER_ACCOUNT_SECRET={{{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:999999999999:secret:shared-AbCdEf}}}}\n",
         w.image_new,

@@ -11,6 +11,7 @@ pub mod env;
 pub mod network;
 pub mod secretsmanager;
 pub mod ssm;
+pub mod traffic;
 
 use crate::aws_ids;
 use crate::env::EnvSet;
@@ -65,6 +66,8 @@ pub struct LiveOut {
     /// Per variable, the attributes of each resource it names in the primary region: what
     /// makes two resources equivalent across regions and accounts (for the lock and drift).
     pub attributes: std::collections::BTreeMap<String, Vec<serde_json::Value>>,
+    /// What the report should say was not checked, or how something was found.
+    pub notes: Vec<String>,
 }
 
 impl LiveOut {
@@ -87,6 +90,7 @@ pub fn all_rules() -> Vec<&'static Rule> {
         ami::rules::RULES,
         network::rules::RULES,
         compute::rules::RULES,
+        traffic::rules::RULES,
         arn::rules::RULES,
         autoscaling::rules::RULES,
         artifact::rules::RULES,
@@ -157,6 +161,24 @@ pub fn aws_syntax_problem(kind: AwsKind, value: &str, secret: bool) -> Option<(&
             &autoscaling::rules::ASG_NOT_FOUND,
             "an Auto Scaling group name",
             "a group name is 1-255 characters without control characters",
+        ),
+        AwsKind::LoadBalancer => (
+            aws_ids::is_load_balancer_id(value),
+            &traffic::rules::LB_NOT_FOUND,
+            "a load balancer name or ARN",
+            "a load balancer name is 1-32 letters, digits and hyphens (not starting with internal-); an ARN is arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID",
+        ),
+        AwsKind::TargetGroup => (
+            aws_ids::is_target_group_id(value),
+            &traffic::rules::TARGET_GROUP_NOT_FOUND,
+            "a target group name or ARN",
+            "a target group name is 1-32 letters, digits and hyphens; an ARN is arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID",
+        ),
+        AwsKind::DnsRecord => (
+            aws_ids::is_dns_name(value),
+            &traffic::rules::DNS_RECORD_NOT_FOUND,
+            "a DNS name",
+            "a record name is a DNS name such as api.example.com (letters, digits, - and _; a leading *. for a wildcard)",
         ),
         AwsKind::Secret => (
             aws_ids::is_secret_id(value),
@@ -263,6 +285,18 @@ mod tests {
     #[test]
     fn warnings_are_the_ones_the_spec_names() {
         let warnings: Vec<&str> = all_rules().iter().filter(|r| r.severity == crate::rules::Severity::Warning).map(|r| r.id).collect();
-        assert_eq!(warnings, ["env-duplicate", "env-dialect", "ami-deprecated", "asg-no-capacity"]);
+        assert_eq!(
+            warnings,
+            [
+                "env-duplicate",
+                "env-dialect",
+                "ami-deprecated",
+                "lb-provisioning",
+                "lb-zone-not-enabled",
+                "target-group-unattached",
+                "dns-failover-never-triggers",
+                "asg-no-capacity"
+            ]
+        );
     }
 }

@@ -23,8 +23,8 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::Filter;
 
 use super::{
-    AutoScalingGroup, Cloud, CloudError, Container, Image, InstanceType, KeyPair, LaunchData, LaunchTemplate, Offering, Parameter, Parameters, Secret,
-    SecurityGroup, Subnet, TaskDefinition, TemplateRef, TemplateVersion, Vpc,
+    AliasTarget, AutoScalingGroup, Cloud, CloudError, Container, HostedZone, Image, InstanceType, KeyPair, LaunchData, LaunchTemplate, LoadBalancer, Offering,
+    Parameter, Parameters, RecordSet, Secret, SecurityGroup, Subnet, TargetGroup, TaskDefinition, TemplateRef, TemplateVersion, Vpc,
 };
 
 /// EC2 filter values per call. EC2 documents up to 200 values for a filter; beyond that a
@@ -117,6 +117,9 @@ pub struct AwsCloud {
     sm: Mutex<HashMap<String, aws_sdk_secretsmanager::Client>>,
     ecs: Mutex<HashMap<String, aws_sdk_ecs::Client>>,
     asg: Mutex<HashMap<String, aws_sdk_autoscaling::Client>>,
+    elb: Mutex<HashMap<String, aws_sdk_elasticloadbalancingv2::Client>>,
+    /// Route 53 is one global API; its client is made once.
+    r53: Mutex<HashMap<String, aws_sdk_route53::Client>>,
 }
 
 /// The client of one service for one region, made once.
@@ -152,7 +155,16 @@ impl AwsCloud {
             let provider = b.build().await;
             base = loader().region(region).credentials_provider(provider).load().await;
         }
-        AwsCloud { base, ec2: Mutex::default(), ssm: Mutex::default(), sm: Mutex::default(), ecs: Mutex::default(), asg: Mutex::default() }
+        AwsCloud {
+            base,
+            ec2: Mutex::default(),
+            ssm: Mutex::default(),
+            sm: Mutex::default(),
+            ecs: Mutex::default(),
+            asg: Mutex::default(),
+            elb: Mutex::default(),
+            r53: Mutex::default(),
+        }
     }
 
     fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
@@ -184,6 +196,24 @@ impl AwsCloud {
             let conf =
                 aws_sdk_autoscaling::config::Builder::from(&self.base).region(aws_config::Region::new(region.to_string())).retry_classifier(FailFast).build();
             aws_sdk_autoscaling::Client::from_conf(conf)
+        })
+    }
+
+    fn elb(&self, region: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+        regional(&self.elb, region, || {
+            let conf = aws_sdk_elasticloadbalancingv2::config::Builder::from(&self.base)
+                .region(aws_config::Region::new(region.to_string()))
+                .retry_classifier(FailFast)
+                .build();
+            aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
+        })
+    }
+
+    /// Route 53's global client (signed for us-east-1, as the SDK does for the global API).
+    fn route53(&self) -> aws_sdk_route53::Client {
+        regional(&self.r53, "global", || {
+            let conf = aws_sdk_route53::config::Builder::from(&self.base).region(aws_config::Region::new("us-east-1")).retry_classifier(FailFast).build();
+            aws_sdk_route53::Client::from_conf(conf)
         })
     }
 
@@ -267,7 +297,7 @@ fn classify_code(code: &str, message: &str, detail: &str) -> CloudError {
         | "SignatureDoesNotMatch"
         | "InvalidSignatureException"
         | "OptInRequired" => CloudError::Denied(msg),
-        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "TooManyRequestsException" => CloudError::Throttled(msg),
+        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "PriorRequestNotComplete" => CloudError::Throttled(msg),
         _ => CloudError::Service { code: code.to_string(), message: if message.is_empty() { short(detail) } else { message.to_string() } },
     }
 }
@@ -394,6 +424,72 @@ fn asg_of(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> AutoScalingGroup 
         }),
         launch_configuration: g.launch_configuration_name().map(str::to_string),
         target_groups: g.target_group_arns().to_vec(),
+    }
+}
+
+fn load_balancer_of(l: &aws_sdk_elasticloadbalancingv2::types::LoadBalancer) -> LoadBalancer {
+    LoadBalancer {
+        arn: l.load_balancer_arn().unwrap_or_default().to_string(),
+        name: l.load_balancer_name().unwrap_or_default().to_string(),
+        dns_name: l.dns_name().unwrap_or_default().to_string(),
+        vpc_id: l.vpc_id().map(str::to_string),
+        state: l.state().and_then(|s| s.code()).map(|c| c.as_str().to_string()).unwrap_or_default(),
+        kind: l.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+        scheme: l.scheme().map(|s| s.as_str().to_string()),
+        ip_address_type: l.ip_address_type().map(|t| t.as_str().to_string()),
+        zones: l.availability_zones().iter().filter_map(|z| z.zone_name().map(str::to_string)).collect(),
+    }
+}
+
+fn target_group_of(t: &aws_sdk_elasticloadbalancingv2::types::TargetGroup) -> TargetGroup {
+    TargetGroup {
+        arn: t.target_group_arn().unwrap_or_default().to_string(),
+        name: t.target_group_name().unwrap_or_default().to_string(),
+        vpc_id: t.vpc_id().map(str::to_string),
+        protocol: t.protocol().map(|p| p.as_str().to_string()),
+        port: t.port(),
+        target_type: t.target_type().map(|p| p.as_str().to_string()),
+        health_check_path: t.health_check_path().map(str::to_string),
+        load_balancers: t.load_balancer_arns().to_vec(),
+    }
+}
+
+/// A DNS name as preflight compares it: lowercase, no trailing dot, Route 53's `\052` as `*`.
+pub fn dns_name(s: &str) -> String {
+    s.trim_end_matches('.').replace("\\052", "*").to_ascii_lowercase()
+}
+
+fn record_set_of(r: &aws_sdk_route53::types::ResourceRecordSet) -> RecordSet {
+    let routing = if r.failover().is_some() {
+        "failover"
+    } else if r.weight().is_some() {
+        "weighted"
+    } else if r.region().is_some() {
+        "latency"
+    } else if r.geo_location().is_some() {
+        "geolocation"
+    } else if r.geo_proximity_location().is_some() {
+        "geoproximity"
+    } else if r.multi_value_answer().is_some() {
+        "multivalue"
+    } else if r.cidr_routing_config().is_some() {
+        "cidr"
+    } else {
+        "simple"
+    };
+    RecordSet {
+        name: dns_name(r.name()),
+        kind: r.r#type().as_str().to_string(),
+        set_identifier: r.set_identifier().map(str::to_string),
+        failover: r.failover().map(|f| f.as_str().to_string()),
+        routing: routing.to_string(),
+        alias: r.alias_target().map(|a| AliasTarget {
+            dns_name: dns_name(a.dns_name()),
+            zone_id: a.hosted_zone_id().to_string(),
+            evaluate_target_health: a.evaluate_target_health(),
+        }),
+        values: r.resource_records().iter().map(|v| v.value().to_string()).collect(),
+        health_check: r.health_check_id().map(str::to_string),
     }
 }
 
@@ -666,6 +762,87 @@ impl Cloud for AwsCloud {
                 Ok(out)
             }
             Err(e) => Err(classify(&e)),
+        }
+    }
+
+    async fn load_balancers(&self, region: &str) -> Result<Vec<LoadBalancer>, CloudError> {
+        let client = self.elb(region);
+        let (mut out, mut marker) = (Vec::new(), None::<String>);
+        loop {
+            let page = client.describe_load_balancers().page_size(400).set_marker(marker.take()).send().await.map_err(|e| classify(&e))?;
+            out.extend(page.load_balancers().iter().map(load_balancer_of));
+            match page.next_marker().filter(|m| !m.is_empty()) {
+                Some(m) => marker = Some(m.to_string()),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    async fn target_groups(&self, region: &str) -> Result<Vec<TargetGroup>, CloudError> {
+        let client = self.elb(region);
+        let (mut out, mut marker) = (Vec::new(), None::<String>);
+        loop {
+            let page = client.describe_target_groups().page_size(400).set_marker(marker.take()).send().await.map_err(|e| classify(&e))?;
+            out.extend(page.target_groups().iter().map(target_group_of));
+            match page.next_marker().filter(|m| !m.is_empty()) {
+                Some(m) => marker = Some(m.to_string()),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    async fn hosted_zones(&self) -> Result<Vec<HostedZone>, CloudError> {
+        let client = self.route53();
+        let (mut out, mut marker) = (Vec::new(), None::<String>);
+        loop {
+            let page = client.list_hosted_zones().set_marker(marker.take()).send().await.map_err(|e| classify(&e))?;
+            out.extend(page.hosted_zones().iter().map(|z| HostedZone {
+                id: z.id().trim_start_matches("/hostedzone/").to_string(),
+                name: dns_name(z.name()),
+                private: z.config().is_some_and(|c| c.private_zone()),
+                record_count: z.resource_record_set_count().unwrap_or(0),
+            }));
+            match page.next_marker().filter(|m| page.is_truncated() && !m.is_empty()) {
+                Some(m) => marker = Some(m.to_string()),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    async fn record_sets(&self, zone: &str, name: Option<&str>) -> Result<Vec<RecordSet>, CloudError> {
+        let client = self.route53();
+        let wanted = name.map(dns_name);
+        let mut out = Vec::new();
+        let mut start: Option<(String, Option<aws_sdk_route53::types::RrType>, Option<String>)> = name.map(|n| (n.to_string(), None, None));
+        loop {
+            let mut req = client.list_resource_record_sets().hosted_zone_id(zone);
+            if let Some((n, t, id)) = start.take() {
+                req = req.start_record_name(n).set_start_record_type(t).set_start_record_identifier(id);
+            }
+            let page = req.send().await.map_err(|e| classify(&e))?;
+            let sets: Vec<RecordSet> = page.resource_record_sets().iter().map(record_set_of).collect();
+            // Asked from one name: the listing runs on into the names after it; stop there.
+            let past = wanted.as_ref().is_some_and(|w| sets.iter().any(|s| &s.name != w));
+            out.extend(sets.into_iter().filter(|s| wanted.as_ref().is_none_or(|w| &s.name == w)));
+            match page.next_record_name() {
+                Some(n) if page.is_truncated() && !past => {
+                    start = Some((n.to_string(), page.next_record_type().cloned(), page.next_record_identifier().map(str::to_string)))
+                }
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn health_checks(&self) -> Result<Vec<String>, CloudError> {
+        let client = self.route53();
+        let (mut out, mut marker) = (Vec::new(), None::<String>);
+        loop {
+            let page = client.list_health_checks().set_marker(marker.take()).send().await.map_err(|e| classify(&e))?;
+            out.extend(page.health_checks().iter().map(|h| h.id().to_string()));
+            match page.next_marker().filter(|m| page.is_truncated() && !m.is_empty()) {
+                Some(m) => marker = Some(m.to_string()),
+                None => return Ok(out),
+            }
         }
     }
 

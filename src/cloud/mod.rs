@@ -178,6 +178,75 @@ pub struct TemplateVersion {
     pub data: LaunchData,
 }
 
+/// A load balancer as DescribeLoadBalancers reports it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadBalancer {
+    pub arn: String,
+    pub name: String,
+    pub dns_name: String,
+    pub vpc_id: Option<String>,
+    /// `active`, `provisioning`, `active_impaired` or `failed`.
+    pub state: String,
+    /// `application`, `network` or `gateway`.
+    pub kind: String,
+    pub scheme: Option<String>,
+    pub ip_address_type: Option<String>,
+    /// The Availability Zones it serves.
+    pub zones: Vec<String>,
+}
+
+/// A target group as DescribeTargetGroups reports it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetGroup {
+    pub arn: String,
+    pub name: String,
+    pub vpc_id: Option<String>,
+    pub protocol: Option<String>,
+    pub port: Option<i32>,
+    pub target_type: Option<String>,
+    pub health_check_path: Option<String>,
+    /// The load balancers whose listeners or rules forward to it.
+    pub load_balancers: Vec<String>,
+}
+
+/// A Route 53 hosted zone (ListHostedZones).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostedZone {
+    /// Without the `/hostedzone/` prefix.
+    pub id: String,
+    /// Lowercase, without the trailing dot.
+    pub name: String,
+    pub private: bool,
+    pub record_count: i64,
+}
+
+/// Where an alias record set sends its queries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AliasTarget {
+    pub dns_name: String,
+    pub zone_id: String,
+    pub evaluate_target_health: bool,
+}
+
+/// One record set (ListResourceRecordSets).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordSet {
+    /// Lowercase, without the trailing dot, `\052` read as `*`.
+    pub name: String,
+    /// `A`, `AAAA`, `CNAME`, ...
+    pub kind: String,
+    pub set_identifier: Option<String>,
+    /// `PRIMARY` or `SECONDARY` for a failover record set.
+    pub failover: Option<String>,
+    /// `simple`, `failover`, `weighted`, `latency`, `geolocation`, `geoproximity`, `multivalue`
+    /// or `cidr`.
+    pub routing: String,
+    pub alias: Option<AliasTarget>,
+    /// The resource records' values (a CNAME's target, addresses).
+    pub values: Vec<String>,
+    pub health_check: Option<String>,
+}
+
 /// Why a lookup could not complete. Each becomes an `unverified` entry (exit 3), never a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloudError {
@@ -265,6 +334,31 @@ pub trait Cloud: Sync {
     async fn launch_template_versions(&self, region: &str, template: &str, versions: &[String]) -> Result<Vec<TemplateVersion>, CloudError> {
         let _ = (region, template, versions);
         Err(unsupported("ec2:DescribeLaunchTemplateVersions"))
+    }
+    /// Every load balancer of the region (DescribeLoadBalancers, paginated): real ELBv2 fails a
+    /// whole `Names=` call over one missing name, so preflight lists and compares.
+    async fn load_balancers(&self, region: &str) -> Result<Vec<LoadBalancer>, CloudError> {
+        let _ = region;
+        Err(unsupported("elasticloadbalancing:DescribeLoadBalancers"))
+    }
+    /// Every target group of the region (DescribeTargetGroups, paginated).
+    async fn target_groups(&self, region: &str) -> Result<Vec<TargetGroup>, CloudError> {
+        let _ = region;
+        Err(unsupported("elasticloadbalancing:DescribeTargetGroups"))
+    }
+    /// Every hosted zone of the account (Route 53 is global).
+    async fn hosted_zones(&self) -> Result<Vec<HostedZone>, CloudError> {
+        Err(unsupported("route53:ListHostedZones"))
+    }
+    /// The record sets of one name in a zone (ListResourceRecordSets starting at that name),
+    /// or, with `name` `None`, every record set of the zone.
+    async fn record_sets(&self, zone: &str, name: Option<&str>) -> Result<Vec<RecordSet>, CloudError> {
+        let _ = (zone, name);
+        Err(unsupported("route53:ListResourceRecordSets"))
+    }
+    /// The ids of every health check of the account.
+    async fn health_checks(&self) -> Result<Vec<String>, CloudError> {
+        Err(unsupported("route53:ListHealthChecks"))
     }
     /// The account the credentials act in (STS GetCallerIdentity, which needs no permission).
     /// `Ok(None)` when this cloud cannot tell (unit-test doubles).

@@ -93,6 +93,9 @@ pub struct Checked {
     pub parameters: usize,
     pub secrets: usize,
     pub groups: usize,
+    pub load_balancers: usize,
+    pub target_groups: usize,
+    pub dns_records: usize,
     pub artifacts: usize,
 }
 

@@ -27,10 +27,13 @@ pub enum AwsKind {
     Parameter,
     Secret,
     AutoScalingGroup,
+    LoadBalancer,
+    TargetGroup,
+    DnsRecord,
 }
 
 impl AwsKind {
-    pub const ALL: [AwsKind; 10] = [
+    pub const ALL: [AwsKind; 13] = [
         AwsKind::Image,
         AwsKind::SecurityGroup,
         AwsKind::Subnet,
@@ -41,6 +44,9 @@ impl AwsKind {
         AwsKind::Parameter,
         AwsKind::Secret,
         AwsKind::AutoScalingGroup,
+        AwsKind::LoadBalancer,
+        AwsKind::TargetGroup,
+        AwsKind::DnsRecord,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +61,9 @@ impl AwsKind {
             AwsKind::Parameter => "ssm:parameter",
             AwsKind::Secret => "secretsmanager:secret",
             AwsKind::AutoScalingGroup => "autoscaling:group",
+            AwsKind::LoadBalancer => "elbv2:load-balancer",
+            AwsKind::TargetGroup => "elbv2:target-group",
+            AwsKind::DnsRecord => "route53:record",
         }
     }
 
@@ -115,6 +124,9 @@ pub struct Property {
     pub parity: Option<Parity>,
     /// `x-launch-fields`: launch template data field (`ImageId`, ...) -> the variable it must equal.
     pub launch_fields: Vec<(String, String)>,
+    /// `x-routes-to`: the `elbv2:load-balancer` variable the traffic of this target group or
+    /// DNS record must reach.
+    pub routes_to: Option<String>,
 }
 
 /// The launch template data fields `x-launch-fields` can map (lists compare as sets).
@@ -130,6 +142,7 @@ impl Property {
             not_secret: false,
             parity: None,
             launch_fields: Vec::new(),
+            routes_to: None,
         }
     }
 
@@ -217,6 +230,13 @@ impl EnvSchema {
             let props = props.as_object().ok_or_else(|| err("`properties` must be an object".into()))?;
             for (name, p) in props {
                 properties.insert(name.clone(), read_property(&json, name, p).map_err(&err)?);
+            }
+        }
+        for (name, p) in &properties {
+            if let Some(target) = &p.routes_to
+                && properties.get(target).and_then(|t| t.aws) != Some(AwsKind::LoadBalancer)
+            {
+                return Err(err(format!("property {name}: `x-routes-to` names {target}, which is not an `elbv2:load-balancer` property of this schema")));
             }
         }
         let mut patterns = Vec::new();
@@ -370,6 +390,15 @@ fn read_property(root: &Value, name: &str, p: &Value) -> Result<Property, String
             ));
         }
     };
+    let routes_to = match obj.get("x-routes-to") {
+        None => None,
+        Some(Value::String(v)) if !v.is_empty() && matches!(aws, Some(AwsKind::TargetGroup | AwsKind::DnsRecord)) => Some(v.clone()),
+        Some(_) => {
+            return Err(format!(
+                "property {name}: `x-routes-to` names an `elbv2:load-balancer` variable, on an `elbv2:target-group` or `route53:record` property"
+            ));
+        }
+    };
     Ok(Property {
         value_types,
         item_type,
@@ -378,6 +407,7 @@ fn read_property(root: &Value, name: &str, p: &Value) -> Result<Property, String
         not_secret: obj.get("writeOnly") == Some(&Value::Bool(false)),
         parity,
         launch_fields,
+        routes_to,
     })
 }
 

@@ -198,7 +198,7 @@ impl Drop for Moto {
 }
 
 /// Reads the action of one recorded request: SSM names it in X-Amz-Target, EC2 in the
-/// form-encoded body's Action parameter.
+/// form-encoded body's Action parameter, Route 53 in its method and path.
 fn action_of(v: &serde_json::Value) -> Option<String> {
     let url = v["url"].as_str().unwrap_or("");
     if url.contains("/moto-api/") {
@@ -208,6 +208,10 @@ fn action_of(v: &serde_json::Value) -> Option<String> {
     // names the service, whatever the protocol.
     let auth = v["headers"]["Authorization"].as_str().or(v["headers"]["authorization"].as_str()).unwrap_or("");
     let service = auth.split("Credential=").nth(1).and_then(|c| c.split('/').nth(3)).unwrap_or("ec2");
+    // Route 53 speaks REST-XML: no Action, no X-Amz-Target; the method and path name the operation.
+    if service == "route53" || url.contains("/2013-04-01/") {
+        return Some(route53_action(v["method"].as_str().unwrap_or(""), url));
+    }
     // JSON protocols (SSM, Secrets Manager, ECS) name the operation in X-Amz-Target.
     if let Some(target) = v["headers"]["X-Amz-Target"].as_str().or(v["headers"]["x-amz-target"].as_str()) {
         let op = target.rsplit('.').next()?;
@@ -222,6 +226,24 @@ fn action_of(v: &serde_json::Value) -> Option<String> {
     };
     let action = body.split('&').find_map(|kv| kv.strip_prefix("Action="))?;
     Some(format!("{service}:{action}"))
+}
+
+/// The operation of a recorded Route 53 request, from its method and URL path (without scheme,
+/// host or query); an unknown one is kept as `route53:METHOD /path`, never dropped.
+fn route53_action(method: &str, url: &str) -> String {
+    let path = url.split_once("://").map_or(url, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
+    let path = path.split('?').next().unwrap_or(path);
+    let method = method.to_ascii_uppercase();
+    let rest = path.trim_end_matches('/').strip_prefix("/2013-04-01/");
+    let rrset = rest.and_then(|r| r.strip_prefix("hostedzone/")?.strip_suffix("/rrset")).is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    let op = match (method.as_str(), rest) {
+        ("GET", Some("hostedzone")) => "ListHostedZones",
+        ("GET", Some("hostedzonesbyname")) => "ListHostedZonesByName",
+        ("GET", Some("healthcheck")) => "ListHealthChecks",
+        ("GET", Some(_)) if rrset => "ListResourceRecordSets",
+        _ => return format!("route53:{method} {path}"),
+    };
+    format!("route53:{op}")
 }
 
 /// A minimal HTTP/1.0 request to loopback; returns (status, body).

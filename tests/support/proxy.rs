@@ -117,25 +117,7 @@ fn serve(mut c: TcpStream, upstream: u16, fail: bool, status: u16, code: &str) {
         let _ = write!(c, "HTTP/1.1 {status} Injected\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         return;
     }
-    // Forward with Connection: close so the upstream ends the response with EOF.
-    let text = String::from_utf8_lossy(&req).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut out = String::new();
-    for (i, line) in head.split("\r\n").enumerate() {
-        let lower = line.to_ascii_lowercase();
-        if i > 0 && (lower.starts_with("connection:") || lower.starts_with("keep-alive:")) {
-            continue;
-        }
-        out.push_str(line);
-        out.push_str("\r\n");
-    }
-    out.push_str("Connection: close\r\n\r\n");
-    let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
-    let _ = up.write_all(out.as_bytes());
-    let _ = up.write_all(body.as_bytes());
-    let mut resp = Vec::new();
-    let _ = up.read_to_end(&mut resp);
-    let _ = c.write_all(&resp);
+    forward(c, upstream, &req);
 }
 
 /// Shares (in percent) of requests that meet each fault; the rest are forwarded untouched.
@@ -222,4 +204,88 @@ fn chaos(mut c: TcpStream, upstream: u16, mix: Mix, roll: u32) {
         std::thread::sleep(Duration::from_millis(mix.delay_ms));
     }
     serve(c, upstream, false, 0, "");
+}
+
+/// A proxy in front of moto that answers the requests `answer` picks with the (status, body) it
+/// gives, and forwards the rest: a test double for AWS behaviour moto does not reproduce (real
+/// ELBv2's all-or-nothing `Names=` lookups, Route 53's throttling answers).
+pub struct Gate {
+    pub port: u16,
+    pub answered: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+/// What a gate answers instead of moto: `Some((status, XML body))`, or `None` to forward.
+pub type Answerer = fn(request: &str, seen: usize) -> Option<(u16, String)>;
+
+impl Gate {
+    pub fn start(upstream: u16, answer: Answerer) -> Gate {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let answered = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let (s, a) = (stop.clone(), answered.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut c, _)) => {
+                        let (a, seen) = (a.clone(), seen.clone());
+                        std::thread::spawn(move || {
+                            let Some(req) = read_request(&mut c) else { return };
+                            let text = String::from_utf8_lossy(&req).into_owned();
+                            let n = seen.fetch_add(1, Ordering::SeqCst);
+                            if let Some((status, body)) = answer(&text, n) {
+                                a.fetch_add(1, Ordering::SeqCst);
+                                let _ = write!(
+                                    c,
+                                    "HTTP/1.1 {status} Gated\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                                    body.len()
+                                );
+                                return;
+                            }
+                            forward(c, upstream, &req);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Gate { port, answered, stop }
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// An AWS query or REST-XML error body (`ErrorResponse`), as ELBv2 and Route 53 answer.
+pub fn error_response(code: &str, message: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>00000000-gate</RequestId></ErrorResponse>"
+    )
+}
+
+fn forward(mut c: TcpStream, upstream: u16, req: &[u8]) {
+    let text = String::from_utf8_lossy(req).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut out = String::new();
+    for (i, line) in head.split("\r\n").enumerate() {
+        let lower = line.to_ascii_lowercase();
+        if i > 0 && (lower.starts_with("connection:") || lower.starts_with("keep-alive:")) {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    let Ok(mut up) = TcpStream::connect(("127.0.0.1", upstream)) else { return };
+    let _ = up.write_all(out.as_bytes());
+    let _ = up.write_all(body.as_bytes());
+    let mut resp = Vec::new();
+    let _ = up.read_to_end(&mut resp);
+    let _ = c.write_all(&resp);
 }

@@ -10,7 +10,19 @@ pub struct Cloud {
     pub sm: aws_sdk_secretsmanager::Client,
     pub ecs: aws_sdk_ecs::Client,
     pub asg: aws_sdk_autoscaling::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub r53: aws_sdk_route53::Client,
     pub region: String,
+}
+
+/// What a Route 53 record points at (see [`Cloud::record`]).
+pub enum Target<'a> {
+    /// An alias A record to an ELB's DNS name.
+    Alias { dns_name: &'a str, evaluate: bool },
+    /// A CNAME record (TTL 60).
+    Cname(&'a str),
+    /// An A record with one address (TTL 60).
+    A(&'a str),
 }
 
 async fn conf(endpoint: &str, region: &str, creds: Credentials) -> aws_config::SdkConfig {
@@ -29,6 +41,8 @@ fn clients(conf: &aws_config::SdkConfig, region: &str) -> Cloud {
         sm: aws_sdk_secretsmanager::Client::new(conf),
         ecs: aws_sdk_ecs::Client::new(conf),
         asg: aws_sdk_autoscaling::Client::new(conf),
+        elb: aws_sdk_elasticloadbalancingv2::Client::new(conf),
+        r53: aws_sdk_route53::Client::new(conf),
         region: region.to_string(),
     }
 }
@@ -212,6 +226,84 @@ impl Cloud {
     pub async fn suspend_launch(&self, group: &str) {
         self.asg.suspend_processes().auto_scaling_group_name(group).scaling_processes("Launch").send().await.unwrap();
     }
+
+    /// An application load balancer in `subnets`; returns (arn, DNS name).
+    pub async fn load_balancer(&self, name: &str, subnets: &[String]) -> (String, String) {
+        use aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum;
+        let r = self.elb.create_load_balancer().name(name).r#type(LoadBalancerTypeEnum::Application).set_subnets(Some(subnets.to_vec())).send().await.unwrap();
+        let lb = &r.load_balancers()[0];
+        (lb.load_balancer_arn().unwrap().to_string(), lb.dns_name().unwrap().to_string())
+    }
+
+    /// An HTTP target group on port 80 in `vpc`; returns its ARN.
+    pub async fn target_group(&self, name: &str, vpc: &str) -> String {
+        use aws_sdk_elasticloadbalancingv2::types::ProtocolEnum;
+        let r = self.elb.create_target_group().name(name).protocol(ProtocolEnum::Http).port(80).vpc_id(vpc).send().await.unwrap();
+        r.target_groups()[0].target_group_arn().unwrap().to_string()
+    }
+
+    /// An HTTP listener on port 80 forwarding to the target group (which puts the load balancer
+    /// in the target group's LoadBalancerArns).
+    pub async fn listener(&self, lb_arn: &str, tg_arn: &str) {
+        use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum};
+        let forward = Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(tg_arn).build();
+        self.elb.create_listener().load_balancer_arn(lb_arn).protocol(ProtocolEnum::Http).port(80).default_actions(forward).send().await.unwrap();
+    }
+
+    pub async fn delete_load_balancer(&self, arn: &str) {
+        self.elb.delete_load_balancer().load_balancer_arn(arn).send().await.unwrap();
+    }
+
+    /// A public hosted zone; returns its id without the `/hostedzone/` prefix.
+    pub async fn hosted_zone(&self, name: &str) -> String {
+        let r = self.r53.create_hosted_zone().name(name).caller_reference(caller_reference(name)).send().await.unwrap();
+        r.hosted_zone().unwrap().id().trim_start_matches("/hostedzone/").to_string()
+    }
+
+    /// An HTTP health check of health.example.com:80/health; returns its id.
+    pub async fn health_check(&self) -> String {
+        use aws_sdk_route53::types::{HealthCheckConfig, HealthCheckType};
+        let config = HealthCheckConfig::builder()
+            .r#type(HealthCheckType::Http)
+            .fully_qualified_domain_name("health.example.com")
+            .port(80)
+            .resource_path("/health")
+            .build()
+            .unwrap();
+        let r = self.r53.create_health_check().caller_reference(caller_reference("health")).health_check_config(config).send().await.unwrap();
+        r.health_check().unwrap().id().to_string()
+    }
+
+    /// UPSERTs one record set in `zone`: an A record for `Target::Alias` (alias target in
+    /// hosted zone Z35SXDOTRQ7X7K) and `Target::A`, a CNAME for `Target::Cname`. `failover`
+    /// ("PRIMARY" or "SECONDARY") also sets the set identifier to the lowercase role.
+    pub async fn record(&self, zone: &str, name: &str, target: Target<'_>, failover: Option<&str>, health_check: Option<&str>) {
+        use aws_sdk_route53::types::{AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover, RrType};
+        let mut set = ResourceRecordSet::builder().name(name);
+        set = match target {
+            Target::Alias { dns_name, evaluate } => set
+                .r#type(RrType::A)
+                .alias_target(AliasTarget::builder().hosted_zone_id("Z35SXDOTRQ7X7K").dns_name(dns_name).evaluate_target_health(evaluate).build().unwrap()),
+            Target::Cname(value) => set.r#type(RrType::Cname).ttl(60).resource_records(ResourceRecord::builder().value(value).build().unwrap()),
+            Target::A(ip) => set.r#type(RrType::A).ttl(60).resource_records(ResourceRecord::builder().value(ip).build().unwrap()),
+        };
+        if let Some(role) = failover {
+            set = set.failover(ResourceRecordSetFailover::from(role)).set_identifier(role.to_lowercase());
+        }
+        if let Some(id) = health_check {
+            set = set.health_check_id(id);
+        }
+        let change = Change::builder().action(ChangeAction::Upsert).resource_record_set(set.build().unwrap()).build().unwrap();
+        self.r53.change_resource_record_sets().hosted_zone_id(zone).change_batch(ChangeBatch::builder().changes(change).build().unwrap()).send().await.unwrap();
+    }
+}
+
+/// A caller reference Route 53 has not seen: the name, the time and a process-wide counter.
+fn caller_reference(name: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    format!("{name}-{nanos}-{n}")
 }
 
 fn launch_data(image: &str, groups: &[&str], instance_type: &str) -> aws_sdk_ec2::types::RequestLaunchTemplateData {

@@ -262,6 +262,27 @@ fn list_items(value: &str) -> BTreeSet<String> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
+/// The target groups each group registers its machines into exist in the region (the same
+/// DescribeTargetGroups listing as the `elbv2:target-group` values'). A group registering into
+/// a deleted target group launches machines that never receive traffic.
+pub fn judge_target_groups(ctx: &LiveCtx, answers: &LaunchAnswers, traffic: &crate::live::traffic::TrafficAnswers, out: &mut LiveOut) {
+    let (Some(Ok(groups)), Some(Ok(listed))) = (&answers.groups, traffic.target_groups.get(ctx.region)) else { return };
+    for (var, name) in ctx.of(AwsKind::AutoScalingGroup) {
+        let Some(g) = groups.iter().find(|g| g.name == name) else { continue };
+        for arn in g.target_groups.iter().filter(|a| !listed.iter().any(|t| &t.arn == *a)) {
+            out.findings.push(ctx.finding(
+                &crate::checks::traffic::rules::TARGET_GROUP_NOT_FOUND,
+                (var, name),
+                format!("Auto Scaling group {} registers its machines into target group {arn}, which does not exist in {}", ctx.show(var, name), ctx.region),
+                format!(
+                    "aws autoscaling detach-traffic-sources --region {} --auto-scaling-group-name {} --traffic-sources Identifier={arn}, then attach the target group the load balancer forwards to",
+                    ctx.region, g.name
+                ),
+            ));
+        }
+    }
+}
+
 /// Groups found in the primary region, in each failover region.
 pub fn judge_failover(ctx: &LiveCtx, primary: &LaunchAnswers, failover: &BTreeMap<String, FailoverAnswers>, out: &mut LiveOut) {
     let Some(Ok(here)) = &primary.groups else { return };

@@ -175,6 +175,12 @@ fn describe(resources: &[Value]) -> String {
                 (if p { "a public subnet" } else { "a private subnet" }).to_string()
             } else if let Some(t) = r.get("instance_type").and_then(Value::as_str) {
                 format!("instance type {t}")
+            } else if let Some(t) = r.get("load_balancer").and_then(Value::as_str) {
+                format!("load balancer ({t})")
+            } else if let Some(t) = r.get("target_group").and_then(Value::as_str) {
+                format!("target group ({t})")
+            } else if let Some(t) = r.get("dns_record").and_then(Value::as_str) {
+                format!("DNS record ({t})")
             } else {
                 r.to_string()
             }

@@ -2,7 +2,10 @@
 //! (split only at the API's own limits), SSM GetParameters ten names at a time, identical
 //! lookups once, regions and kinds concurrently, every call bounded by the run's deadline.
 //!
-//! This module only asks; the check families judge the answers.
+//! This module only asks; the check families judge the answers. Load balancers, target groups
+//! and DNS records are asked by [`traffic`].
+
+pub mod traffic;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -69,7 +72,7 @@ impl Progress {
 }
 
 /// Runs `fut` unless the deadline has passed first.
-async fn bounded<T>(deadline: Instant, progress: &Progress, what: &str, fut: impl Future<Output = Answer<T>>) -> Answer<T> {
+pub(crate) async fn bounded<T>(deadline: Instant, progress: &Progress, what: &str, fut: impl Future<Output = Answer<T>>) -> Answer<T> {
     progress.started.fetch_add(1, Ordering::Relaxed);
     progress.tick();
     let out = match tokio::time::timeout_at(deadline, fut).await {
@@ -405,7 +408,8 @@ impl Plan {
             AwsKind::Parameter => self.parameters.insert(v),
             // Secrets are asked by `secrets`, with the references' and valueFroms' ids; groups
             // by `launches`, a round trip before this plan.
-            AwsKind::Secret | AwsKind::AutoScalingGroup => false,
+            // Load balancers, target groups and records by `traffic`, after the other lookups.
+            AwsKind::Secret | AwsKind::AutoScalingGroup | AwsKind::LoadBalancer | AwsKind::TargetGroup | AwsKind::DnsRecord => false,
         };
     }
 }
