@@ -240,3 +240,59 @@ fn a_group_registering_into_a_deleted_target_group_is_blocked() {
     assert!(j["findings"][0]["message"].as_str().unwrap().contains("web-old"), "{}", r.stdout);
     assert_eq!(actions.iter().filter(|a| *a == "elasticloadbalancing:DescribeTargetGroups").count(), 1, "{actions:?}");
 }
+
+/// The fingerprint holds the launch template version a group resolves to: a new `$Latest`
+/// after the check is another environment.
+#[test]
+fn a_new_latest_version_changes_the_fingerprint() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.group_launching("web", "web-lt", "$Latest", &w.new_subnets, 4).await;
+    });
+    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\n", w.image, w.new_sg);
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    let before = check(dir.path(), &moto.endpoint);
+    assert_eq!(before.code, 0, "{}\n{}", before.stdout, before.stderr);
+    block_on(async {
+        // The same data, one version later: what launches is no longer what was checked.
+        seed::cloud(&moto.endpoint, EAST).await.template_version("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+    });
+    let after = check(dir.path(), &moto.endpoint);
+    assert_eq!(after.code, 0, "{}\n{}", after.stdout, after.stderr);
+    assert_ne!(before.json()["fingerprint"], after.json()["fingerprint"]);
+}
+
+/// Auto Scaling's throttling is retried within the deadline; AccessDenied is unverified (exit 3),
+/// never `asg-not-found`.
+#[test]
+fn auto_scaling_throttling_is_retried_and_access_denied_is_unverified() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.group_launching("web", "web-lt", "$Latest", &w.new_subnets, 4).await;
+    });
+    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\n", w.image, w.new_sg);
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    fn busy(req: &str, seen: usize) -> Option<(u16, String)> {
+        (req.contains("Action=DescribeAutoScalingGroups") && seen < 3).then(|| (400, support::proxy::error_response("Throttling", "Rate exceeded")))
+    }
+    let gate = support::proxy::Gate::start(moto.port, busy);
+    let r = check(dir.path(), &format!("http://127.0.0.1:{}", gate.port));
+    assert_eq!(r.code, 0, "throttling retried to an answer: {}\n{}", r.stdout, r.stderr);
+    assert!(gate.answered.load(std::sync::atomic::Ordering::SeqCst) >= 1, "the gate throttled the group lookup");
+
+    fn denied(req: &str, _: usize) -> Option<(u16, String)> {
+        req.contains("Action=DescribeAutoScalingGroups")
+            .then(|| (403, support::proxy::error_response("AccessDenied", "not authorized to perform autoscaling:DescribeAutoScalingGroups")))
+    }
+    let gate = support::proxy::Gate::start(moto.port, denied);
+    let r = check(dir.path(), &format!("http://127.0.0.1:{}", gate.port));
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.json()["unverified"].to_string().contains("autoscaling"), "{}", r.stdout);
+    assert!(r.findings().is_empty(), "a denial is never a finding: {}", r.stdout);
+}

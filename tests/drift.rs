@@ -154,6 +154,11 @@ fn an_artifact_built_from_other_sources_than_tested_is_drift() {
     assert_eq!(cmd(dir.path(), None, &["stamp", "--artifact", "launcher"]).code, 0);
     let r = cmd(dir.path(), None, &["check", "--env", "production", "--offline", "--format", "json"]);
     assert_eq!(r.rules(), ["drift-artifact"], "{}", r.stdout);
+    // It names what changed since the tested commit, and the commit that changed it.
+    let j = r.json();
+    let message = j["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("modified tools/main.go") && message.contains(" v2"), "{message}");
+    assert_eq!(j["findings"][0]["location"]["path"], "preflight.toml", "at its [[artifacts]] entry");
 }
 
 #[test]

@@ -142,14 +142,15 @@ fn task_definition_secrets_are_checked_to_exist_and_never_printed() {
 #[test]
 fn a_registered_revision_is_read_live_and_layered_with_other_sources() {
     let Some(moto) = Moto::start() else { return };
-    let (ami, group) = block_on(async {
+    let (arn, group) = block_on(async {
         let east = seed::cloud(&moto.endpoint, EAST).await;
         let vpc = east.vpc("10.1.0.0/16").await;
         let group = east.group("web-prod", &vpc).await;
         let ami = east.image("web-1.4").await;
         let secret = east.secret("app/prod/db", DB_PASSWORD, &[]).await;
-        east.task_definition("web", "web", &[("LAUNCH_AMI", &ami), ("WEB_SECURITY_GROUPS", "sg-0000000000000dead")], &[("DB_PASSWORD", &secret)]).await;
-        (ami, group)
+        let arn =
+            east.task_definition("web", "web", &[("LAUNCH_AMI", &ami), ("WEB_SECURITY_GROUPS", "sg-0000000000000dead")], &[("DB_PASSWORD", &secret)]).await;
+        (arn, group)
     });
     let source = "[{ task_definition_arn = \"web:1\", container = \"web\" }, { dotenv = \"override.env\" }]";
     let dir = repo(&[("preflight.toml", &config(source)), ("env.schema.json", SCHEMA), ("override.env", "")]);
@@ -162,7 +163,16 @@ fn a_registered_revision_is_read_live_and_layered_with_other_sources() {
     let r = check(dir.path(), Some(&moto.endpoint), "json");
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_ne!(r.json()["fingerprint"], before, "the fingerprint covers the task definition's variables");
-    let _ = ami;
+    // The revision named by its full ARN reads the same revision, and the same fingerprint.
+    let fixed = r.json()["fingerprint"].clone();
+    std::fs::write(
+        dir.path().join("preflight.toml"),
+        config(&format!("[{{ task_definition_arn = \"{arn}\", container = \"web\" }}, {{ dotenv = \"override.env\" }}]")),
+    )
+    .unwrap();
+    let r = check(dir.path(), Some(&moto.endpoint), "json");
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["fingerprint"], fixed, "by ARN: {arn}");
     // A revision that is not registered is a tool error naming it.
     std::fs::write(dir.path().join("preflight.toml"), config("{ task_definition_arn = \"web:9\", container = \"web\" }")).unwrap();
     let r = check(dir.path(), Some(&moto.endpoint), "json");

@@ -255,3 +255,35 @@ fn secrets_and_parameters_across_failover_regions_are_batched() {
     let ten = repo_with(10); // 400 variables, the same resources
     assert_eq!(count(ten.path()), small, "doubling the variables on the same resources adds no call");
 }
+
+/// Secrets Manager's throttling is retried within the deadline; AccessDenied is unverified
+/// (exit 3), never `secret-not-found`.
+#[test]
+fn secrets_manager_throttling_is_retried_and_access_denied_is_unverified() {
+    let Some(moto) = Moto::start() else { return };
+    block_on(async {
+        seed::cloud(&moto.endpoint, EAST).await.secret("app/prod/db", SECRET_VALUES[0], &[]).await;
+    });
+    let schema = r#"{"type": "object", "properties": {"DB_PASSWORD": {"type": "string"}}}"#;
+    let dir = repo(&[("preflight.toml", &config(&[])), ("env.schema.json", schema), ("prod.env", "DB_PASSWORD={{resolve:secretsmanager:app/prod/db}}\n")]);
+    fn busy(req: &str, seen: usize) -> Option<(u16, String)> {
+        let listing = req.to_ascii_lowercase().contains("secretsmanager.listsecrets");
+        (listing && seen < 4).then(|| (400, support::proxy::json_error("ThrottlingException", "Rate exceeded")))
+    }
+    let gate = support::proxy::Gate::start(moto.port, busy);
+    let r = check(dir.path(), &format!("http://127.0.0.1:{}", gate.port), "json");
+    assert_eq!(r.code, 0, "throttling retried to an answer: {}\n{}", r.stdout, r.stderr);
+    assert!(gate.answered.load(std::sync::atomic::Ordering::SeqCst) >= 1, "the gate throttled a listing");
+    assert_no_secret_value(&r);
+
+    fn denied(req: &str, _: usize) -> Option<(u16, String)> {
+        req.to_ascii_lowercase()
+            .contains("x-amz-target: secretsmanager.")
+            .then(|| (400, support::proxy::json_error("AccessDeniedException", "not authorized to perform secretsmanager:ListSecrets")))
+    }
+    let gate = support::proxy::Gate::start(moto.port, denied);
+    let r = check(dir.path(), &format!("http://127.0.0.1:{}", gate.port), "json");
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.json()["unverified"].to_string().contains("AccessDenied"), "{}", r.stdout);
+    assert!(r.findings().is_empty(), "a denial is never a finding: {}", r.stdout);
+}

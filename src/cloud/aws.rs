@@ -427,6 +427,25 @@ fn asg_of(g: &aws_sdk_autoscaling::types::AutoScalingGroup) -> AutoScalingGroup 
     }
 }
 
+/// Every page of a marker-paginated listing (ELBv2's `Marker`/`NextMarker`, Route 53's
+/// `Marker`/`NextMarker` with `IsTruncated`): `ask` gets the marker and answers one page's items
+/// and the next marker. An empty marker ends the listing as a missing one does.
+async fn marker_pages<T, F, Fut>(mut ask: F) -> Result<Vec<T>, CloudError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), CloudError>>,
+{
+    let (mut out, mut marker) = (Vec::new(), None);
+    loop {
+        let (items, next) = ask(marker.take()).await?;
+        out.extend(items);
+        match next.filter(|m| !m.is_empty()) {
+            Some(m) => marker = Some(m),
+            None => return Ok(out),
+        }
+    }
+}
+
 fn load_balancer_of(l: &aws_sdk_elasticloadbalancingv2::types::LoadBalancer) -> LoadBalancer {
     LoadBalancer {
         arn: l.load_balancer_arn().unwrap_or_default().to_string(),
@@ -767,46 +786,44 @@ impl Cloud for AwsCloud {
 
     async fn load_balancers(&self, region: &str) -> Result<Vec<LoadBalancer>, CloudError> {
         let client = self.elb(region);
-        let (mut out, mut marker) = (Vec::new(), None::<String>);
-        loop {
-            let page = client.describe_load_balancers().page_size(400).set_marker(marker.take()).send().await.map_err(|e| classify(&e))?;
-            out.extend(page.load_balancers().iter().map(load_balancer_of));
-            match page.next_marker().filter(|m| !m.is_empty()) {
-                Some(m) => marker = Some(m.to_string()),
-                None => return Ok(out),
+        marker_pages(|marker| {
+            let req = client.describe_load_balancers().page_size(400).set_marker(marker);
+            async move {
+                let page = req.send().await.map_err(|e| classify(&e))?;
+                Ok((page.load_balancers().iter().map(load_balancer_of).collect(), page.next_marker().map(str::to_string)))
             }
-        }
+        })
+        .await
     }
 
     async fn target_groups(&self, region: &str) -> Result<Vec<TargetGroup>, CloudError> {
         let client = self.elb(region);
-        let (mut out, mut marker) = (Vec::new(), None::<String>);
-        loop {
-            let page = client.describe_target_groups().page_size(400).set_marker(marker.take()).send().await.map_err(|e| classify(&e))?;
-            out.extend(page.target_groups().iter().map(target_group_of));
-            match page.next_marker().filter(|m| !m.is_empty()) {
-                Some(m) => marker = Some(m.to_string()),
-                None => return Ok(out),
+        marker_pages(|marker| {
+            let req = client.describe_target_groups().page_size(400).set_marker(marker);
+            async move {
+                let page = req.send().await.map_err(|e| classify(&e))?;
+                Ok((page.target_groups().iter().map(target_group_of).collect(), page.next_marker().map(str::to_string)))
             }
-        }
+        })
+        .await
     }
 
     async fn hosted_zones(&self) -> Result<Vec<HostedZone>, CloudError> {
         let client = self.route53();
-        let (mut out, mut marker) = (Vec::new(), None::<String>);
-        loop {
-            let page = client.list_hosted_zones().set_marker(marker.take()).send().await.map_err(|e| classify(&e))?;
-            out.extend(page.hosted_zones().iter().map(|z| HostedZone {
-                id: z.id().trim_start_matches("/hostedzone/").to_string(),
-                name: dns_name(z.name()),
-                private: z.config().is_some_and(|c| c.private_zone()),
-                record_count: z.resource_record_set_count().unwrap_or(0),
-            }));
-            match page.next_marker().filter(|m| page.is_truncated() && !m.is_empty()) {
-                Some(m) => marker = Some(m.to_string()),
-                None => return Ok(out),
+        marker_pages(|marker| {
+            let req = client.list_hosted_zones().set_marker(marker);
+            async move {
+                let page = req.send().await.map_err(|e| classify(&e))?;
+                let zones = page.hosted_zones().iter().map(|z| HostedZone {
+                    id: z.id().trim_start_matches("/hostedzone/").to_string(),
+                    name: dns_name(z.name()),
+                    private: z.config().is_some_and(|c| c.private_zone()),
+                    record_count: z.resource_record_set_count().unwrap_or(0),
+                });
+                Ok((zones.collect(), page.next_marker().filter(|_| page.is_truncated()).map(str::to_string)))
             }
-        }
+        })
+        .await
     }
 
     async fn record_sets(&self, zone: &str, name: Option<&str>) -> Result<Vec<RecordSet>, CloudError> {
@@ -835,15 +852,14 @@ impl Cloud for AwsCloud {
 
     async fn health_checks(&self) -> Result<Vec<String>, CloudError> {
         let client = self.route53();
-        let (mut out, mut marker) = (Vec::new(), None::<String>);
-        loop {
-            let page = client.list_health_checks().set_marker(marker.take()).send().await.map_err(|e| classify(&e))?;
-            out.extend(page.health_checks().iter().map(|h| h.id().to_string()));
-            match page.next_marker().filter(|m| page.is_truncated() && !m.is_empty()) {
-                Some(m) => marker = Some(m.to_string()),
-                None => return Ok(out),
+        marker_pages(|marker| {
+            let req = client.list_health_checks().set_marker(marker);
+            async move {
+                let page = req.send().await.map_err(|e| classify(&e))?;
+                Ok((page.health_checks().iter().map(|h| h.id().to_string()).collect(), page.next_marker().filter(|_| page.is_truncated()).map(str::to_string)))
             }
-        }
+        })
+        .await
     }
 
     async fn secrets(&self, region: &str, names: &[String]) -> Result<Vec<Secret>, CloudError> {

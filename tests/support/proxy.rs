@@ -238,9 +238,14 @@ impl Gate {
                             let n = seen.fetch_add(1, Ordering::SeqCst);
                             if let Some((status, body)) = answer(&text, n) {
                                 a.fetch_add(1, Ordering::SeqCst);
+                                // JSON protocols (Secrets Manager, SSM, ECS) read `__type`; the others XML.
+                                let (kind, extra) = match body.starts_with('{') {
+                                    true => ("application/x-amz-json-1.1", format!("x-amzn-ErrorType: {}\r\n", json_error_type(&body))),
+                                    false => ("text/xml", String::new()),
+                                };
                                 let _ = write!(
                                     c,
-                                    "HTTP/1.1 {status} Gated\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                                    "HTTP/1.1 {status} Gated\r\nContent-Type: {kind}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                                     body.len()
                                 );
                                 return;
@@ -267,6 +272,15 @@ pub fn error_response(code: &str, message: &str) -> String {
     format!(
         "<?xml version=\"1.0\"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>00000000-gate</RequestId></ErrorResponse>"
     )
+}
+
+/// A JSON-protocol error body (`{"__type": CODE, "message": ...}`), as Secrets Manager answers.
+pub fn json_error(code: &str, message: &str) -> String {
+    format!("{{\"__type\":\"{code}\",\"message\":\"{message}\"}}")
+}
+
+fn json_error_type(body: &str) -> String {
+    body.split("\"__type\":\"").nth(1).and_then(|t| t.split('"').next()).unwrap_or("Unknown").to_string()
 }
 
 fn forward(mut c: TcpStream, upstream: u16, req: &[u8]) {

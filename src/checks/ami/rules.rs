@@ -70,7 +70,7 @@ never becomes ready, and the autoscaler keeps failing to replace machines.
 LAUNCH_AMI=ami-0abc1234def567890
 ```
 ```
-error[ami-not-available]: LAUNCH_AMI: image ami-0abc1234def567890 (launcher-2024-06-01) is pending in us-east-1, not available
+error[ami-not-available]: LAUNCH_AMI: image `ami-0abc1234def567890` (launcher-2024-06-01) is pending, not available
   --> deploy/production.env:1:12
 ```
 

@@ -95,7 +95,7 @@ runs a configuration that the tests never saw.
 LAUNCHER_PROTOCOL=v2
 ```
 ```
-error[drift-value]: LAUNCHER_PROTOCOL: value differs from the one tested in staging
+error[drift-value]: LAUNCHER_PROTOCOL: differs from the value tested in staging (x-parity: same)
   --> deploy/production.env:1:19
 ```
 
