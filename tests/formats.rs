@@ -158,3 +158,18 @@ fn unverified_checks_are_listed_in_every_format() {
         assert!(r.stdout.contains("SSM reference"), "{format} does not list the unverified check:\n{}", r.stdout);
     }
 }
+
+/// The JSON report is what `schemas/report.schema.json` says it is, blocked or unverified.
+#[test]
+fn json_reports_follow_the_published_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(support::manifest_dir().join("schemas/report.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let dir = fixture();
+    let blocked = render(dir.path(), "json");
+    assert_eq!(blocked.code, 1, "{}", blocked.stderr);
+    let report: serde_json::Value = blocked.json();
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{}", blocked.stdout);
+    assert!(report["notes"].is_array(), "{}", blocked.stdout);
+}

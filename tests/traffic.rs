@@ -255,7 +255,9 @@ fn dns_records_are_followed_to_their_targets() {
     assert!(message(&j, "dns-record-not-found", "DNS_MISSING").contains("hosted zone example.com"), "{}", r.stdout);
     assert!(message(&j, "dns-record-not-found", "DNS_ORG").contains("no hosted zone"), "{}", r.stdout);
     assert!(message(&j, "dns-failover-region", "DNS_SHOP").contains(EAST), "{}", r.stdout);
-    // The human report's notes say what was found by wildcard and what was not checked.
+    // The notes (JSON and human) say what was found by wildcard and what was not checked.
+    let json_notes = j["notes"].to_string();
+    assert!(json_notes.contains("*.apps.example.com") && json_notes.contains("d111111abcdef8.cloudfront.net"), "{json_notes}");
     let mut c = preflight(dir.path());
     c.env("AWS_ENDPOINT_URL", &moto.endpoint).args(["check", "--env", "production"]);
     let human = run(c);

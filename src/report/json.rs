@@ -23,6 +23,9 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     unverified: &'a [Unverified],
     checked: &'a Checked,
+    /// What was checked for shape only, found by a wildcard, or not checked (a DNS target that is
+    /// not a load balancer, an S3 environment file): the human report's `note:` lines.
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -62,6 +65,7 @@ pub fn render(report: &Report) -> String {
             .collect(),
         unverified: &report.unverified,
         checked: &report.checked,
+        notes: &report.notes,
     };
     let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
