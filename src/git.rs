@@ -3,6 +3,7 @@
 //! already names every file and folder by the hash of its content (a folder's tree id covers
 //! everything under it), so the digest of an artifact's sources is a digest of a few ids.
 
+use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, StatusOptions};
@@ -45,8 +46,44 @@ pub struct Repo {
 pub struct PathState {
     /// Repository-relative path (with the submodule part for paths inside one).
     pub path: String,
-    /// `mode:oid` of the blob, tree or submodule commit; `missing` when absent.
-    pub id: String,
+    pub id: PathId,
+}
+
+/// What a declared path is at a commit. Its text form ([`fmt::Display`]) is what the source
+/// digest hashes, so it must never change: provenance files recorded by earlier builds hold
+/// digests of it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PathId {
+    /// A blob, tree or submodule commit in the commit's tree: `mode:oid`.
+    Entry {
+        mode: i32,
+        id: Oid,
+    },
+    /// The repository's root tree (the path `.`): `tree:oid`.
+    Root(Oid),
+    /// A path inside a submodule: its gitlink, then the path's state in the submodule's commit.
+    InSubmodule {
+        gitlink: Oid,
+        inner: Box<PathId>,
+    },
+    /// Inside a submodule that is not checked out, or whose commit is not in its repository.
+    SubmoduleNotCheckedOut(Oid),
+    SubmoduleCommitUnavailable(Oid),
+    /// Nothing at that path (or no match for a glob).
+    Missing,
+}
+
+impl fmt::Display for PathId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathId::Entry { mode, id } => write!(f, "{mode:o}:{id}"),
+            PathId::Root(id) => write!(f, "tree:{id}"),
+            PathId::InSubmodule { gitlink, inner } => write!(f, "{gitlink}/{inner}"),
+            PathId::SubmoduleNotCheckedOut(id) => write!(f, "submodule-not-checked-out:{id}"),
+            PathId::SubmoduleCommitUnavailable(id) => write!(f, "submodule-commit-unavailable:{id}"),
+            PathId::Missing => f.write_str("missing"),
+        }
+    }
 }
 
 impl Repo {
@@ -107,13 +144,13 @@ impl Repo {
                 let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
                     let full = format!("{dir}{}", entry.name().unwrap_or(""));
                     if matcher.is_match(&full) {
-                        found.push(PathState { path: full, id: format!("{:o}:{}", entry.filemode(), entry.id()) });
+                        found.push(PathState { path: full, id: PathId::Entry { mode: entry.filemode(), id: entry.id() } });
                         return git2::TreeWalkResult::Skip;
                     }
                     git2::TreeWalkResult::Ok
                 });
                 if found.is_empty() {
-                    out.push(PathState { path, id: "missing".into() });
+                    out.push(PathState { path, id: PathId::Missing });
                 }
                 out.extend(found);
             } else {
@@ -125,12 +162,12 @@ impl Repo {
         Ok(out)
     }
 
-    fn lookup(&self, repo: &Repository, tree: &git2::Tree, path: &str, depth: u8) -> String {
+    fn lookup(&self, repo: &Repository, tree: &git2::Tree, path: &str, depth: u8) -> PathId {
         if path.is_empty() {
-            return format!("tree:{}", tree.id());
+            return PathId::Root(tree.id());
         }
         if let Ok(e) = tree.get_path(Path::new(path)) {
-            return format!("{:o}:{}", e.filemode(), e.id());
+            return PathId::Entry { mode: e.filemode(), id: e.id() };
         }
         // Inside a submodule? Find the gitlink on the way down and continue in its repository.
         let parts: Vec<&str> = path.split('/').collect();
@@ -143,14 +180,14 @@ impl Repo {
             let rest = parts[i..].join("/");
             let sub = repo.find_submodule(&head).ok().and_then(|s| s.open().ok());
             let Some(sub) = sub else {
-                return format!("submodule-not-checked-out:{}", e.id());
+                return PathId::SubmoduleNotCheckedOut(e.id());
             };
             return match sub.find_commit(e.id()).and_then(|c| c.tree()) {
-                Ok(t) => format!("{}/{}", e.id(), self.lookup(&sub, &t, &rest, depth + 1)),
-                Err(_) => format!("submodule-commit-unavailable:{}", e.id()),
+                Ok(t) => PathId::InSubmodule { gitlink: e.id(), inner: Box::new(self.lookup(&sub, &t, &rest, depth + 1)) },
+                Err(_) => PathId::SubmoduleCommitUnavailable(e.id()),
             };
         }
-        "missing".into()
+        PathId::Missing
     }
 
     /// Work tree changes under the paths: (modified or staged, untracked). Ignored files are
@@ -311,7 +348,7 @@ impl Repo {
 /// A tool error when a declared path (or glob) matches nothing at the commit: a typo in
 /// `paths` would make the artifact depend on nothing, and its freshness check pass forever.
 pub fn require_paths(cfg: &crate::config::Config, artifact: &crate::config::Artifact, states: &[PathState], commit: Oid) -> Result<(), ToolError> {
-    let missing: Vec<&str> = states.iter().filter(|s| s.id == "missing").map(|s| s.path.as_str()).collect();
+    let missing: Vec<&str> = states.iter().filter(|s| s.id == PathId::Missing).map(|s| s.path.as_str()).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -339,7 +376,7 @@ pub fn source_digest(states: &[PathState]) -> String {
     for s in states {
         h.update(s.path.as_bytes());
         h.update(b"\0");
-        h.update(s.id.as_bytes());
+        h.update(s.id.to_string().as_bytes());
         h.update(b"\n");
     }
     format!("sha256:{:x}", h.finalize())
@@ -351,4 +388,34 @@ fn is_glob(p: &str) -> bool {
 
 fn slash(p: &Path) -> String {
     p.components().filter_map(|c| if let Component::Normal(s) = c { Some(s.to_string_lossy().into_owned()) } else { None }).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text each state hashes as is the one provenance files recorded before the states
+    /// were typed: a digest stamped by an earlier build still compares equal.
+    #[test]
+    fn path_states_hash_as_their_recorded_text() {
+        let id = Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap();
+        let cases = [
+            (PathId::Entry { mode: 0o100644, id }, format!("100644:{id}")),
+            (PathId::Entry { mode: 0o40000, id }, format!("40000:{id}")),
+            (PathId::Root(id), format!("tree:{id}")),
+            (PathId::InSubmodule { gitlink: id, inner: Box::new(PathId::Entry { mode: 0o100755, id }) }, format!("{id}/100755:{id}")),
+            (PathId::SubmoduleNotCheckedOut(id), format!("submodule-not-checked-out:{id}")),
+            (PathId::SubmoduleCommitUnavailable(id), format!("submodule-commit-unavailable:{id}")),
+            (PathId::Missing, "missing".to_string()),
+        ];
+        for (state, text) in cases {
+            assert_eq!(state.to_string(), text);
+            let mut h = Sha256::new();
+            h.update(b"preflight-source/1\n");
+            h.update(b"tools\0");
+            h.update(text.as_bytes());
+            h.update(b"\n");
+            assert_eq!(source_digest(&[PathState { path: "tools".into(), id: state }]), format!("sha256:{:x}", h.finalize()));
+        }
+    }
 }

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::diag::{ToolError, line_col, read_text_file};
@@ -47,13 +46,139 @@ pub struct LockedVar {
     /// `same`, not secret, value known: sha256 of salt, name and value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
-    /// `resource`: the `x-aws` kind.
+    /// `resource`: the `x-aws` kind (`ec2:image`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<crate::schema::AwsKind>,
     /// `resource`: the attributes of each resource named, sorted; `None` when they could not
     /// be looked up (offline, or the lookup failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resources: Option<Vec<Value>>,
+    pub resources: Option<Vec<Attributes>>,
+}
+
+/// What makes two resources equivalent across regions and accounts (never their ids), one
+/// variant per kind. Written untagged, so a lock reads as `{"rules": [...]}`,
+/// `{"public": true}`, ...: the shapes `schemas/lock.schema.json` describes, unchanged since
+/// the attributes were `json!` maps. Each variant refuses fields of another, so a lock is read
+/// back as the variant it was written from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Attributes {
+    Image(ImageAttributes),
+    SecurityGroup(SecurityGroupAttributes),
+    Subnet(SubnetAttributes),
+    InstanceType(InstanceTypeAttributes),
+    Secret(SecretAttributes),
+    AutoScalingGroup(GroupAttributes),
+    LoadBalancer(LoadBalancerAttributes),
+    TargetGroup(TargetGroupAttributes),
+    DnsRecord(DnsRecordAttributes),
+    /// VPCs, launch templates, key pairs, SSM parameters: existence.
+    Exists(ExistsAttributes),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageAttributes {
+    pub name: Option<String>,
+    pub architecture: Option<String>,
+    pub root_device_type: Option<String>,
+}
+
+/// The group's normalised rules (`in tcp 443-443 from 0.0.0.0/0`), sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupAttributes {
+    pub rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetAttributes {
+    pub public: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceTypeAttributes {
+    pub instance_type: String,
+}
+
+/// A secret: existence and replication only, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretAttributes {
+    pub secret: bool,
+    pub exists: bool,
+    pub in_every_failover_region: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupAttributes {
+    pub autoscaling_group: bool,
+    pub can_launch: bool,
+}
+
+/// `application, internet-facing, ipv4`: type, scheme and IP address type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerAttributes {
+    pub load_balancer: String,
+}
+
+/// `HTTP:80, instance targets, health check /health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetGroupAttributes {
+    pub target_group: String,
+}
+
+/// `failover routing`, `weighted routing, failover pair incomplete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsRecordAttributes {
+    pub dns_record: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExistsAttributes {
+    pub exists: bool,
+}
+
+impl Attributes {
+    pub fn exists() -> Attributes {
+        Attributes::Exists(ExistsAttributes { exists: true })
+    }
+
+    /// How drift names the resource: `image web-1.4 (x86_64)`, `a private subnet`, ...
+    pub fn describe(&self) -> String {
+        match self {
+            Attributes::Image(i) => {
+                let name = i.name.as_deref().unwrap_or("(unnamed)");
+                match &i.architecture {
+                    Some(arch) => format!("image {name} ({arch})"),
+                    None => format!("image {name}"),
+                }
+            }
+            Attributes::SecurityGroup(g) => format!("group rules [{}]", g.rules.join("; ")),
+            Attributes::Subnet(s) => (if s.public { "a public subnet" } else { "a private subnet" }).to_string(),
+            Attributes::InstanceType(t) => format!("instance type {}", t.instance_type),
+            Attributes::Secret(s) => {
+                (if s.in_every_failover_region { "a secret in every failover region" } else { "a secret missing from a failover region" }).to_string()
+            }
+            Attributes::AutoScalingGroup(g) => (if g.can_launch { "a group that can launch" } else { "a group that cannot launch" }).to_string(),
+            Attributes::LoadBalancer(l) => format!("load balancer ({})", l.load_balancer),
+            Attributes::TargetGroup(t) => format!("target group ({})", t.target_group),
+            Attributes::DnsRecord(r) => format!("DNS record ({})", r.dns_record),
+            Attributes::Exists(_) => "an existing resource".to_string(),
+        }
+    }
+
+    /// The order locks record them in (by their JSON text, as before they were typed).
+    pub fn sort(list: &mut [Attributes]) {
+        list.sort_by_cached_key(|a| serde_json::to_string(a).unwrap_or_default());
+    }
 }
 
 /// A fresh random salt.
@@ -136,5 +261,50 @@ mod tests {
         fn garbage_never_panics(s in ".{0,400}") {
             let _ = parse(&s, "l.json");
         }
+    }
+}
+
+#[cfg(test)]
+mod attribute_tests {
+    use super::*;
+
+    /// Every kind's attributes are written in the shape locks have always had, and read back as
+    /// the same variant: untagged variants refuse each other's fields.
+    #[test]
+    fn attributes_round_trip_in_their_recorded_shape() {
+        let cases = [
+            (
+                Attributes::Image(ImageAttributes { name: Some("web-1.4".into()), architecture: Some("x86_64".into()), root_device_type: None }),
+                r#"{"name":"web-1.4","architecture":"x86_64","root_device_type":null}"#,
+            ),
+            (
+                Attributes::SecurityGroup(SecurityGroupAttributes { rules: vec!["in tcp 443-443 from 0.0.0.0/0".into()] }),
+                r#"{"rules":["in tcp 443-443 from 0.0.0.0/0"]}"#,
+            ),
+            (Attributes::Subnet(SubnetAttributes { public: false }), r#"{"public":false}"#),
+            (Attributes::InstanceType(InstanceTypeAttributes { instance_type: "t3.large".into() }), r#"{"instance_type":"t3.large"}"#),
+            (
+                Attributes::Secret(SecretAttributes { secret: true, exists: true, in_every_failover_region: false }),
+                r#"{"secret":true,"exists":true,"in_every_failover_region":false}"#,
+            ),
+            (Attributes::AutoScalingGroup(GroupAttributes { autoscaling_group: true, can_launch: true }), r#"{"autoscaling_group":true,"can_launch":true}"#),
+            (
+                Attributes::LoadBalancer(LoadBalancerAttributes { load_balancer: "application, internet-facing, ipv4".into() }),
+                r#"{"load_balancer":"application, internet-facing, ipv4"}"#,
+            ),
+            (
+                Attributes::TargetGroup(TargetGroupAttributes { target_group: "HTTP:80, instance targets, health check /".into() }),
+                r#"{"target_group":"HTTP:80, instance targets, health check /"}"#,
+            ),
+            (Attributes::DnsRecord(DnsRecordAttributes { dns_record: "failover routing".into() }), r#"{"dns_record":"failover routing"}"#),
+            (Attributes::exists(), r#"{"exists":true}"#),
+        ];
+        for (attributes, text) in cases {
+            assert_eq!(serde_json::to_string(&attributes).unwrap(), text);
+            assert_eq!(serde_json::from_str::<Attributes>(text).unwrap(), attributes, "{text}");
+        }
+        // An image recorded without its optional fields, as an older lock may hold it.
+        assert!(matches!(serde_json::from_str::<Attributes>(r#"{"name": "web"}"#).unwrap(), Attributes::Image(_)));
+        assert!(serde_json::from_str::<Attributes>(r#"{"unheard_of": 1}"#).is_err());
     }
 }

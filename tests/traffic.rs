@@ -481,6 +481,12 @@ fn drift_compares_target_groups_and_retargeting_a_record_changes_the_fingerprint
     };
     let snap = live(&["snapshot", "--env", "staging"]);
     assert_eq!(snap.code, 0, "{}\n{}", snap.stdout, snap.stderr);
+    // The lock records the traffic attributes in the shape its published schema describes.
+    let lock: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join(".preflight/staging.lock.json")).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(support::manifest_dir().join("schemas/lock.schema.json")).unwrap()).unwrap();
+    let errors: Vec<String> = jsonschema::validator_for(&schema).unwrap().iter_errors(&lock).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{lock:#}");
+    assert_eq!(lock["variables"]["WEB_LB"]["kind"], "elbv2:load-balancer", "{lock:#}");
     let r = live(&["check", "--env", "production", "--format", "json"]);
     let j = r.json();
     let drift: Vec<&serde_json::Value> = j["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "drift-resource").collect();

@@ -65,13 +65,13 @@ pub struct LiveOut {
     pub resolved: Vec<(String, String, String)>,
     /// Per variable, the attributes of each resource it names in the primary region: what
     /// makes two resources equivalent across regions and accounts (for the lock and drift).
-    pub attributes: std::collections::BTreeMap<String, Vec<serde_json::Value>>,
+    pub attributes: std::collections::BTreeMap<String, Vec<crate::lock::Attributes>>,
     /// What the report should say was not checked, or how something was found.
     pub notes: Vec<String>,
 }
 
 impl LiveOut {
-    pub fn attribute(&mut self, var: &str, value: serde_json::Value) {
+    pub fn attribute(&mut self, var: &str, value: crate::lock::Attributes) {
         self.attributes.entry(var.to_string()).or_default().push(value);
     }
 

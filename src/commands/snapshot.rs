@@ -23,7 +23,7 @@ pub fn build(env: &Environment, schema: &EnvSchema, outcome: &Outcome, offline: 
         match parity {
             Parity::Same if !secret => v.digest = value.as_deref().map(|x| lock::salted(&salt, name, x)),
             Parity::Resource => {
-                v.kind = prop.and_then(|p| p.aws).map(|k| k.as_str().to_string());
+                v.kind = prop.and_then(|p| p.aws);
                 v.resources = outcome.resolved.resources(name);
             }
             _ => {}

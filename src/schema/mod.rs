@@ -32,6 +32,20 @@ pub enum AwsKind {
     DnsRecord,
 }
 
+/// Written as its `x-aws` name (`ec2:image`), in locks as in schemas.
+impl serde::Serialize for AwsKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AwsKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AwsKind, D::Error> {
+        let s = String::deserialize(d)?;
+        AwsKind::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown x-aws kind `{s}`")))
+    }
+}
+
 impl AwsKind {
     pub const ALL: [AwsKind; 13] = [
         AwsKind::Image,

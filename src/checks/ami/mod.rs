@@ -54,8 +54,10 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOu
         out.resolved.push((var.to_string(), ctx.region.to_string(), image.id.clone()));
         out.attribute(
             var,
-            serde_json::json!({
-                "name": image.name, "architecture": image.architecture, "root_device_type": image.root_device_type,
+            crate::lock::Attributes::Image(crate::lock::ImageAttributes {
+                name: image.name.clone(),
+                architecture: image.architecture.clone(),
+                root_device_type: image.root_device_type.clone(),
             }),
         );
         let name = image.name.as_deref().unwrap_or("(unnamed)");

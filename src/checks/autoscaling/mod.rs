@@ -139,7 +139,10 @@ fn judge_group(ctx: &LiveCtx, var: &str, g: &AutoScalingGroup, out: &mut LiveOut
             format!("aws autoscaling update-auto-scaling-group --region {} --auto-scaling-group-name {} --max-size N", ctx.region, g.name),
         ));
     }
-    out.attribute(var, serde_json::json!({"autoscaling_group": true, "can_launch": !launch_suspended && g.max_size > 0}));
+    out.attribute(
+        var,
+        crate::lock::Attributes::AutoScalingGroup(crate::lock::GroupAttributes { autoscaling_group: true, can_launch: !launch_suspended && g.max_size > 0 }),
+    );
 }
 
 /// The groups' subnets against the environment's `vpc` (the subnets were looked up in the

@@ -49,7 +49,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                         ));
                     } else {
                         out.resolved.push((var.to_string(), ctx.region.to_string(), t.to_string()));
-                        out.attribute(var, serde_json::json!({"instance_type": t}));
+                        out.attribute(var, crate::lock::Attributes::InstanceType(crate::lock::InstanceTypeAttributes { instance_type: t.to_string() }));
                     }
                 }
             }
@@ -67,7 +67,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                     match templates.iter().find(|t| t.id == v || t.name == v) {
                         Some(t) => {
                             out.resolved.push((var.to_string(), ctx.region.to_string(), t.id.clone()));
-                            out.attribute(var, serde_json::json!({"exists": true}));
+                            out.attribute(var, crate::lock::Attributes::exists());
                         }
                         None => out.findings.push(ctx.finding(
                             &LAUNCH_TEMPLATE_NOT_FOUND,
@@ -89,7 +89,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                     match keys.iter().find(|k| k.name == v || k.id.as_deref() == Some(v)) {
                         Some(k) => {
                             out.resolved.push((var.to_string(), ctx.region.to_string(), k.id.clone().unwrap_or_else(|| k.name.clone())));
-                            out.attribute(var, serde_json::json!({"exists": true}));
+                            out.attribute(var, crate::lock::Attributes::exists());
                         }
                         None => out.findings.push(ctx.finding(
                             &KEY_PAIR_NOT_FOUND,

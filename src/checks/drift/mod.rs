@@ -10,10 +10,8 @@ pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
-
 use crate::env::EnvSet;
-use crate::lock::{self, Lock};
+use crate::lock::{self, Attributes, Lock};
 use crate::report::{Finding, Unverified};
 use crate::schema::{EnvSchema, Parity};
 use rules::*;
@@ -24,7 +22,7 @@ pub struct Resolved {
     /// Variable -> value (`None` when unknown: unresolved offline, or a secure parameter).
     pub values: BTreeMap<String, Option<String>>,
     /// Variable -> attributes of its resources, when they were looked up and all found.
-    pub attributes: BTreeMap<String, Vec<Value>>,
+    pub attributes: BTreeMap<String, Vec<Attributes>>,
     /// Variables that name resources (with how many names each).
     pub resource_counts: BTreeMap<String, usize>,
     pub artifacts: BTreeMap<String, String>,
@@ -33,13 +31,13 @@ pub struct Resolved {
 
 impl Resolved {
     /// The sorted attributes of a variable's resources, if every one was looked up.
-    pub fn resources(&self, var: &str) -> Option<Vec<Value>> {
+    pub fn resources(&self, var: &str) -> Option<Vec<Attributes>> {
         let want = *self.resource_counts.get(var)?;
         let mut got = self.attributes.get(var)?.clone();
         if !self.live || got.len() != want {
             return None;
         }
-        got.sort_by_key(|v| v.to_string());
+        Attributes::sort(&mut got);
         Some(got)
     }
 }
@@ -97,7 +95,7 @@ pub fn compare(
             Parity::Resource => match (&locked.resources, now.resources(name)) {
                 (Some(then), Some(target)) => {
                     let mut then = then.clone();
-                    then.sort_by_key(|v| v.to_string());
+                    Attributes::sort(&mut then);
                     if then != target {
                         findings.push(
                             Finding::new(&DRIFT_RESOURCE, format!("tested {}, target {}", describe(&then), describe(&target)))
@@ -158,35 +156,8 @@ fn artifacts(lock: &Lock, now: &Resolved) -> Vec<Finding> {
 }
 
 /// "image goinstance-1.4 (x86_64)", "rules [in tcp 443-443 0.0.0.0/0]", ...
-fn describe(resources: &[Value]) -> String {
-    let parts: Vec<String> = resources
-        .iter()
-        .map(|r| {
-            if let Some(name) = r.get("name") {
-                let name = name.as_str().unwrap_or("(unnamed)");
-                match r.get("architecture").and_then(Value::as_str) {
-                    Some(arch) => format!("image {name} ({arch})"),
-                    None => format!("image {name}"),
-                }
-            } else if let Some(rules) = r.get("rules").and_then(Value::as_array) {
-                let rules: Vec<&str> = rules.iter().filter_map(Value::as_str).collect();
-                format!("group rules [{}]", rules.join("; "))
-            } else if let Some(p) = r.get("public").and_then(Value::as_bool) {
-                (if p { "a public subnet" } else { "a private subnet" }).to_string()
-            } else if let Some(t) = r.get("instance_type").and_then(Value::as_str) {
-                format!("instance type {t}")
-            } else if let Some(t) = r.get("load_balancer").and_then(Value::as_str) {
-                format!("load balancer ({t})")
-            } else if let Some(t) = r.get("target_group").and_then(Value::as_str) {
-                format!("target group ({t})")
-            } else if let Some(t) = r.get("dns_record").and_then(Value::as_str) {
-                format!("DNS record ({t})")
-            } else {
-                r.to_string()
-            }
-        })
-        .collect();
-    parts.join(", ")
+fn describe(resources: &[Attributes]) -> String {
+    resources.iter().map(Attributes::describe).collect::<Vec<_>>().join(", ")
 }
 
 fn short(d: &str) -> &str {
@@ -200,18 +171,20 @@ mod tests {
 
     #[test]
     fn images_are_described_by_name_and_architecture() {
-        let d = describe(&[json!({"name": "goinstance-1.4", "architecture": "x86_64", "root_device_type": "ebs"})]);
-        assert_eq!(d, "image goinstance-1.4 (x86_64)");
-        assert_eq!(describe(&[json!({"public": false})]), "a private subnet");
+        let image: Attributes = serde_json::from_value(json!({"name": "goinstance-1.4", "architecture": "x86_64", "root_device_type": "ebs"})).unwrap();
+        assert_eq!(describe(&[image]), "image goinstance-1.4 (x86_64)");
+        let subnet: Attributes = serde_json::from_value(json!({"public": false})).unwrap();
+        assert_eq!(describe(&[subnet]), "a private subnet");
     }
 
     #[test]
     fn resources_need_every_name_looked_up() {
         let mut r = Resolved { live: true, ..Default::default() };
         r.resource_counts.insert("S".into(), 2);
-        r.attributes.insert("S".into(), vec![json!({"public": true})]);
+        let subnet = |public| Attributes::Subnet(lock::SubnetAttributes { public });
+        r.attributes.insert("S".into(), vec![subnet(true)]);
         assert_eq!(r.resources("S"), None);
-        r.attributes.get_mut("S").unwrap().push(json!({"public": false}));
+        r.attributes.get_mut("S").unwrap().push(subnet(false));
         assert_eq!(r.resources("S").unwrap().len(), 2);
         r.live = false;
         assert_eq!(r.resources("S"), None);

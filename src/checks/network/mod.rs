@@ -89,7 +89,7 @@ fn judge_vpcs(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
                 for (var, id) in ctx.of(AwsKind::Vpc) {
                     if vpcs.iter().any(|v| v.id == id) {
                         out.resolved.push((var.to_string(), ctx.region.to_string(), id.to_string()));
-                        out.attribute(var, serde_json::json!({"exists": true}));
+                        out.attribute(var, crate::lock::Attributes::exists());
                     } else {
                         out.findings.push(ctx.finding(
                             &VPC_NOT_FOUND,
@@ -121,7 +121,7 @@ fn judge_subnets(ctx: &LiveCtx, subnets: &[crate::cloud::Subnet], launch: &Launc
             )),
             Some(s) => {
                 out.resolved.push((var.to_string(), ctx.region.to_string(), s.id.clone()));
-                out.attribute(var, serde_json::json!({"public": s.public}));
+                out.attribute(var, crate::lock::Attributes::Subnet(crate::lock::SubnetAttributes { public: s.public }));
                 if let (Some(want), Some(have)) = (&configured, &s.vpc_id) {
                     if want != have {
                         out.findings.push(ctx.finding(
@@ -168,7 +168,7 @@ fn judge_groups_by_id(ctx: &LiveCtx, answers: &Answers, launch: &Launch, out: &m
                         )),
                         Some(g) => {
                             out.resolved.push((var.to_string(), ctx.region.to_string(), g.id.clone()));
-                            out.attribute(var, serde_json::json!({"rules": g.rules}));
+                            out.attribute(var, crate::lock::Attributes::SecurityGroup(crate::lock::SecurityGroupAttributes { rules: g.rules.clone() }));
                             if let (Some(want), Some(have)) = (&env_vpc, &g.vpc_id)
                                 && want != have
                             {
@@ -222,7 +222,7 @@ fn judge_name_default_vpc(ctx: &LiveCtx, var: &str, name: &str, groups: &[Securi
     let matches: Vec<&SecurityGroup> = groups.iter().filter(|g| g.name == name).collect();
     if let Some(g) = matches.iter().find(|g| default_vpc.is_some() && g.vpc_id.as_deref() == default_vpc) {
         out.resolved.push((var.to_string(), ctx.region.to_string(), g.id.clone()));
-        out.attribute(var, serde_json::json!({"rules": g.rules}));
+        out.attribute(var, crate::lock::Attributes::SecurityGroup(crate::lock::SecurityGroupAttributes { rules: g.rules.clone() }));
         return;
     }
     let default_text = match default_vpc {
@@ -261,7 +261,7 @@ fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], en
     let vpc_text = env_vpc.map(|v| format!(" in {v}")).unwrap_or_default();
     if let [g] = in_vpc.as_slice() {
         out.resolved.push((var.to_string(), ctx.region.to_string(), g.id.clone()));
-        out.attribute(var, serde_json::json!({"rules": g.rules}));
+        out.attribute(var, crate::lock::Attributes::SecurityGroup(crate::lock::SecurityGroupAttributes { rules: g.rules.clone() }));
         if vpc_launch {
             out.findings.push(ctx.finding(
                 &SG_NAME_NOT_ID,

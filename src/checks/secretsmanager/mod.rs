@@ -67,7 +67,10 @@ pub fn judge(ctx: &LiveCtx, uses: &[SecretUse], answers: &SecretAnswers, out: &m
             Some(Ok(Some(s))) => match version(s, &u.reference) {
                 Ok(v) => {
                     out.resolved.push((u.var.clone(), ctx.region.to_string(), format!("{}@{}", s.arn, v.unwrap_or("-"))));
-                    out.attribute(&u.var, serde_json::json!({"secret": true, "exists": true, "in_every_failover_region": true}));
+                    out.attribute(
+                        &u.var,
+                        crate::lock::Attributes::Secret(crate::lock::SecretAttributes { secret: true, exists: true, in_every_failover_region: true }),
+                    );
                     continue;
                 }
                 Err(why) => format!("Secrets Manager secret {shown} {why} in {}", ctx.region),
@@ -98,8 +101,10 @@ pub fn judge_failover(ctx: &LiveCtx, uses: &[SecretUse], primary: &SecretAnswers
                 Some(Ok(_)) => {
                     // For `x-parity: resource`: a secret missing from a failover region is not
                     // equivalent to one present in all of them.
-                    for a in out.attributes.get_mut(&u.var).into_iter().flatten().filter(|a| a.get("secret").is_some()) {
-                        a["in_every_failover_region"] = serde_json::Value::Bool(false);
+                    for a in out.attributes.get_mut(&u.var).into_iter().flatten() {
+                        if let crate::lock::Attributes::Secret(secret) = a {
+                            secret.in_every_failover_region = false;
+                        }
                     }
                     let shown = u.shown(ctx);
                     let f = ctx

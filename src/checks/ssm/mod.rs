@@ -18,7 +18,7 @@ pub fn judge(ctx: &LiveCtx, params: &ParameterAnswers, out: &mut LiveOut) {
         match params.by_name.get(name) {
             Some(Ok(Some(p))) => {
                 out.resolved.push((var.to_string(), ctx.region.to_string(), p.name.clone()));
-                out.attribute(var, serde_json::json!({"exists": true}));
+                out.attribute(var, crate::lock::Attributes::exists());
             }
             Some(Ok(None)) => out.findings.push(ctx.finding(
                 &SSM_NOT_FOUND,

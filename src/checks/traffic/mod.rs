@@ -12,6 +12,7 @@ use crate::checks::{LiveCtx, LiveOut};
 use crate::cloud::{LoadBalancer, RecordSet, TargetGroup};
 use crate::live::traffic::{RecordAnswer, TrafficAnswers, TrafficPlan, elb_key, elb_region, normalise};
 use crate::live::{Answer, Answers};
+use crate::lock::Attributes;
 use crate::schema::{AwsKind, EnvSchema};
 use rules::*;
 
@@ -108,7 +109,8 @@ fn judge_load_balancers<'a>(
         };
         found.insert(var.to_string(), lb);
         out.resolved.push((var.to_string(), r.to_string(), lb.arn.clone()));
-        out.attribute(var, serde_json::json!({"load_balancer": format!("{}, {}, {}", lb.kind, or_unset(&lb.scheme), or_unset(&lb.ip_address_type))}));
+        let load_balancer = format!("{}, {}, {}", lb.kind, or_unset(&lb.scheme), or_unset(&lb.ip_address_type));
+        out.attribute(var, Attributes::LoadBalancer(crate::lock::LoadBalancerAttributes { load_balancer }));
         if let Some((vpc, _)) = &ctx.vpc
             && lb.vpc_id.as_deref().is_some_and(|v| v != *vpc)
         {
@@ -238,10 +240,9 @@ fn judge_target_groups<'a>(
         found.insert(var.to_string(), tg);
         out.resolved.push((var.to_string(), r.to_string(), tg.arn.clone()));
         let port = tg.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
-        out.attribute(
-            var,
-            serde_json::json!({"target_group": format!("{}:{port}, {} targets, health check {}", or_unset(&tg.protocol), or_unset(&tg.target_type), or_unset(&tg.health_check_path))}),
-        );
+        let target_group =
+            format!("{}:{port}, {} targets, health check {}", or_unset(&tg.protocol), or_unset(&tg.target_type), or_unset(&tg.health_check_path));
+        out.attribute(var, Attributes::TargetGroup(crate::lock::TargetGroupAttributes { target_group }));
         if let Some((vpc, _)) = &ctx.vpc
             && tg.vpc_id.as_deref().is_some_and(|v| v != *vpc)
         {
@@ -374,7 +375,8 @@ fn judge_records(ctx: &LiveCtx, answers: &TrafficAnswers, reported: &mut BTreeSe
         let mut all: Vec<String> = sets.iter().flat_map(|(_, t)| t.iter().map(Target::describe)).collect();
         all.sort();
         out.resolved.push((var.to_string(), "global".to_string(), all.join(",")));
-        out.attribute(var, serde_json::json!({"dns_record": format!("{} routing{}", routing.join("+"), if failover_complete(&sets) { "" } else { ", failover pair incomplete" })}));
+        let dns_record = format!("{} routing{}", routing.join("+"), if failover_complete(&sets) { "" } else { ", failover pair incomplete" });
+        out.attribute(var, Attributes::DnsRecord(crate::lock::DnsRecordAttributes { dns_record }));
         found.insert(var.to_string(), sets);
     }
     found
