@@ -280,6 +280,11 @@ fn set_label(s: &RecordSet) -> String {
     }
 }
 
+/// An A, AAAA or CNAME record set (alias or not): one that sends traffic to a target.
+fn routes_traffic(s: &RecordSet) -> bool {
+    matches!(s.kind.as_str(), "A" | "AAAA" | "CNAME")
+}
+
 /// Where one record set sends the traffic.
 #[derive(Debug, Clone, PartialEq)]
 enum Target {
@@ -367,7 +372,9 @@ fn judge_records(ctx: &LiveCtx, answers: &TrafficAnswers, reported: &mut BTreeSe
         if let (Some(card), Some(z)) = (&answer.wildcard, &answer.zone) {
             out.notes.push(format!("{var}: DNS record {shown} has no record of its own: the wildcard record {card} of hosted zone {} answers it", z.name));
         }
-        let sets: Vec<(RecordSet, Vec<Target>)> = answer.sets.iter().map(|s| (s.clone(), targets(s, answer, answers))).collect();
+        // Only address records send traffic somewhere: the NS, SOA, MX and TXT sets a name (a
+        // zone apex above all) also holds are neither targets nor routes.
+        let sets: Vec<(RecordSet, Vec<Target>)> = answer.sets.iter().filter(|s| routes_traffic(s)).map(|s| (s.clone(), targets(s, answer, answers))).collect();
         judge_sets(ctx, (var, value), &sets, answers, reported, out);
         let mut routing: Vec<&str> = sets.iter().map(|(s, _)| s.routing.as_str()).collect();
         routing.sort();
@@ -617,6 +624,44 @@ mod tests {
         let e = crate::cloud::CloudError::Denied("AccessDenied".into());
         let answers = TrafficAnswers { load_balancers: [("us-east-1".to_string(), Err(e))].into_iter().collect(), ..Default::default() };
         assert_eq!(judged(&[("WEB_LB", AwsKind::LoadBalancer, "web")], &answers), []);
+    }
+
+    /// A zone apex holds NS and SOA sets beside its alias: they are not targets, and are
+    /// neither listed as not checked nor counted against `x-routes-to`.
+    #[test]
+    fn only_address_records_are_followed() {
+        let set = |kind: &str, alias: Option<&str>, values: &[&str]| RecordSet {
+            name: "example.com".into(),
+            kind: kind.into(),
+            routing: "simple".into(),
+            alias: alias.map(|dns| AliasTarget { dns_name: dns.into(), zone_id: "Z".into(), evaluate_target_health: true }),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            ..Default::default()
+        };
+        let answer = RecordAnswer {
+            sets: vec![
+                set("A", Some("web-1.us-east-1.elb.amazonaws.com"), &[]),
+                set("NS", None, &["ns-1.awsdns-01.org."]),
+                set("SOA", None, &["ns-1.awsdns-01.org. hostmaster.example.com. 1 7200 900 1209600 86400"]),
+                set("MX", None, &["10 mail.example.com."]),
+            ],
+            ..Default::default()
+        };
+        let answers = TrafficAnswers {
+            load_balancers: [("us-east-1".to_string(), Ok(vec![lb("active")]))].into_iter().collect(),
+            records: [("example.com".to_string(), Ok(answer))].into_iter().collect(),
+            ..Default::default()
+        };
+        let resources = vec![("APEX".to_string(), AwsKind::DnsRecord, "example.com".to_string())];
+        let env = EnvSet::default();
+        let never = |_: &str| false;
+        let ctx = LiveCtx { region: "us-east-1", failover_regions: &[], vpc: None, resources: &resources, env: &env, is_secret: &never };
+        let schema = EnvSchema::parse(r#"{"type": "object"}"#, "s.json").unwrap();
+        let mut out = LiveOut::default();
+        judge(&ctx, &schema, &answers, &Answers::default(), &mut out);
+        assert!(out.findings.is_empty(), "{:?}", out.findings);
+        assert!(out.notes.is_empty(), "{:?}", out.notes);
+        assert_eq!(out.resolved, [("APEX".to_string(), "global".to_string(), "load balancer web (web-1.us-east-1.elb.amazonaws.com)".to_string())]);
     }
 
     #[test]
