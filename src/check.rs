@@ -23,7 +23,7 @@ use crate::env::reference::{self, Part};
 use crate::env::{EnvSet, Origin};
 use crate::fingerprint;
 use crate::live::{self, ParameterAnswers, Plan, Progress, SecretAnswers};
-use crate::report::{Checked, Finding, Location, Report, Unverified};
+use crate::report::{Checked, Finding, Report, Unverified};
 use crate::schema::{AwsKind, EnvSchema};
 use crate::secrets::SecretSet;
 
@@ -431,7 +431,7 @@ async fn look_up<C: Cloud>(
             _ => {}
         }
     }
-    let vpc = run.env.vpc.as_ref().map(|v| (v.get_ref().as_str(), Some(config_location(run.cfg, v.span()))));
+    let vpc = run.env.vpc.as_ref().map(|v| (v.get_ref().as_str(), Some(run.cfg.location(v.span()))));
     let Some(cloud) = run.cloud else {
         let n = validated.resources.len() + usize::from(vpc.is_some()) + g.secret_uses.len();
         if n > 0 {
@@ -796,9 +796,4 @@ fn slot(checked: &mut Checked, kind: AwsKind) -> &mut usize {
         AwsKind::TargetGroup => &mut checked.target_groups,
         AwsKind::DnsRecord => &mut checked.dns_records,
     }
-}
-
-pub fn config_location(cfg: &Config, span: std::ops::Range<usize>) -> Location {
-    let (line, column) = crate::diag::line_col(&cfg.text, span.start);
-    Location { path: cfg.file_name(), line: line as u32, column: column as u32, span: None }
 }

@@ -470,6 +470,13 @@ impl Config {
         self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| FILE_NAME.to_string())
     }
 
+    /// Where in this file a span of its text is: the location findings about a setting (an
+    /// `[[artifacts]]` entry, `vpc`, `account`, `source`) point at.
+    pub fn location(&self, span: std::ops::Range<usize>) -> crate::report::Location {
+        let (line, column) = crate::diag::line_col(&self.text, span.start);
+        crate::report::Location { path: self.file_name(), line: line as u32, column: column as u32, span: None }
+    }
+
     /// Resolves a path written in the config against the config's directory.
     pub fn resolve(&self, rel: &str) -> PathBuf {
         let p = Path::new(rel);

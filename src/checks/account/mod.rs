@@ -6,7 +6,7 @@ pub mod rules;
 
 use crate::cloud::{Cloud, CloudError};
 use crate::config::{Config, Environment};
-use crate::report::{Finding, Location, Unverified};
+use crate::report::{Finding, Unverified};
 use rules::*;
 
 /// What the identity stage decided.
@@ -36,7 +36,6 @@ pub async fn identify<C: Cloud>(cfg: &Config, env: &Environment, cloud: &C, dead
         }),
         Ok(actual) => match (&env.account, actual) {
             (Some(expected), Some(actual)) if *expected.get_ref() != actual => {
-                let (line, column) = crate::diag::line_col(&cfg.text, expected.span().start);
                 let finding = Finding::new(
                     &ACCOUNT_MISMATCH,
                     format!("the credentials act in AWS account {actual}, not {} as `account` requires", expected.get_ref()),
@@ -52,7 +51,7 @@ pub async fn identify<C: Cloud>(cfg: &Config, env: &Environment, cloud: &C, dead
                         expected.get_ref()
                     ),
                 })
-                .at(Some(Location { path: cfg.file_name(), line: line as u32, column: column as u32, span: None }));
+                .at(Some(cfg.location(expected.span())));
                 Identity::Mismatch { actual, finding }
             }
             (_, actual) => Identity::Trusted(actual),

@@ -202,8 +202,7 @@ pub fn changes(repo: &Repo, old: Oid, new: Oid, paths: &[String]) -> String {
 
 /// Where an artifact is declared in preflight.toml.
 pub fn location(cfg: &Config, a: &Artifact) -> Location {
-    let (line, column) = crate::diag::line_col(&cfg.text, a.name.span().start);
-    Location { path: cfg.file_name(), line: line as u32, column: column as u32, span: None }
+    cfg.location(a.name.span())
 }
 
 fn list(items: &[String]) -> String {

@@ -216,7 +216,7 @@ pub fn load_ssm_path(
                     .key(&name)
                     .region(region)
                     .help("keep one parameter per variable name under the path")
-                    .at(Some(crate::check::config_location(cfg, env.source.span()))),
+                    .at(Some(cfg.location(env.source.span()))),
             );
         }
         if p.value.is_none() {
