@@ -483,6 +483,7 @@ async fn look_up<C: Cloud>(
     checks::autoscaling::judge_fields(&ctx, run.schema, &launches, &mut out);
     checks::autoscaling::judge_failover(&ctx, &launch_answers, &failover, &mut out);
     checks::autoscaling::judge_target_groups(&ctx, &launch_answers, &traffic, &mut out);
+    checks::autoscaling::judge_zones(&ctx, &launch_answers, &answers, &launches, &mut out);
     checks::ami::judge(&ctx, &answers, SystemTime::now(), &mut out);
     checks::network::judge(&ctx, &answers, &mut out);
     checks::compute::judge(&ctx, &answers, &mut out);

@@ -296,3 +296,84 @@ fn auto_scaling_throttling_is_retried_and_access_denied_is_unverified() {
     assert!(r.json()["unverified"].to_string().contains("autoscaling"), "{}", r.stdout);
     assert!(r.findings().is_empty(), "a denial is never a finding: {}", r.stdout);
 }
+
+/// The instance type a group launches must be offered in every zone of the group's own subnets
+/// (t3.micro is not offered in us-east-1e): the group would keep failing to launch there.
+#[test]
+fn a_group_launching_a_type_not_offered_in_one_of_its_zones_is_blocked() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        let e = east.subnet(&w.vpc, "10.1.9.0/24", 'e').await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.group_launching("web", "web-lt", "$Latest", &[w.new_subnets[0].clone(), e], 4).await;
+        east.launch_template_for("api-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.group_launching("api", "api-lt", "$Latest", &w.new_subnets, 4).await;
+    });
+    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\nAPI_GROUP=api\n", w.image, w.new_sg);
+    let schema = SCHEMA.replace(r#""WEB_TEMPLATE""#, r#""API_GROUP": {"type": "string", "x-aws": "autoscaling:group"}, "WEB_TEMPLATE""#);
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", &schema), ("prod.env", &env)]);
+    let r = check(dir.path(), &moto.endpoint);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.findings(), [("instance-type-not-offered".to_string(), "WEB_GROUP".to_string(), EAST.to_string())], "{}", r.stdout);
+    let j = r.json();
+    let f = &j["findings"][0];
+    assert!(f["message"].as_str().unwrap().contains("us-east-1e"), "{f}");
+    assert!(f["via"].as_str().unwrap().contains("Auto Scaling group web"), "{f}");
+}
+
+/// An `ec2:launch-template` value names its version after a colon: `:$Latest` resolves to the
+/// newest version (here one with a missing image), `:1` to the first, which is fine.
+#[test]
+fn template_values_with_latest_and_a_number_check_that_version() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    let latest = block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.template_version("web-lt", "ami-0000000000000dead", &[&w.new_sg], "t3.micro").await
+    });
+    let schema = SCHEMA.replace(r#""WEB_TEMPLATE""#, r#""PINNED_TEMPLATE": {"type": "string", "x-aws": "ec2:launch-template"}, "WEB_TEMPLATE""#);
+    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_TEMPLATE=web-lt:$Latest\nPINNED_TEMPLATE=web-lt:1\n", w.image, w.new_sg);
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", &schema), ("prod.env", &env)]);
+    let r = check(dir.path(), &moto.endpoint);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.findings(), [("ami-not-found".to_string(), "WEB_TEMPLATE".to_string(), EAST.to_string())], "{}", r.stdout);
+    let j = r.json();
+    assert_eq!(j["findings"][0]["via"], format!("launch template web-lt version {latest} ($Latest)"), "{}", r.stdout);
+}
+
+/// What a launch names and preflight does not look up (an instance profile, block-device
+/// snapshots) is listed as not checked, never passed silently.
+#[test]
+fn an_instance_profile_and_snapshots_are_listed_as_not_checked() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        use aws_sdk_ec2::types::{
+            LaunchTemplateBlockDeviceMappingRequest, LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateIamInstanceProfileSpecificationRequest,
+            RequestLaunchTemplateData,
+        };
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        let data = RequestLaunchTemplateData::builder()
+            .image_id(&w.image)
+            .instance_type(aws_sdk_ec2::types::InstanceType::from("t3.micro"))
+            .security_group_ids(&w.new_sg)
+            .iam_instance_profile(LaunchTemplateIamInstanceProfileSpecificationRequest::builder().name("web-role").build())
+            .block_device_mappings(
+                LaunchTemplateBlockDeviceMappingRequest::builder()
+                    .device_name("/dev/sdf")
+                    .ebs(LaunchTemplateEbsBlockDeviceRequest::builder().snapshot_id("snap-0123456789abcdef0").build())
+                    .build(),
+            )
+            .build();
+        east.ec2.create_launch_template().launch_template_name("prof-lt").launch_template_data(data).send().await.unwrap();
+    });
+    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_TEMPLATE=prof-lt:$Default\n", w.image, w.new_sg);
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    let r = check(dir.path(), &moto.endpoint);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let notes = r.json()["notes"].to_string();
+    assert!(notes.contains("instance profile web-role") && notes.contains("snap-0123456789abcdef0") && notes.contains("prof-lt version 1"), "{notes}");
+}

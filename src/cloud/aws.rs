@@ -532,6 +532,13 @@ fn version_of(v: &aws_sdk_ec2::types::LaunchTemplateVersion) -> TemplateVersion 
                 .collect(),
             security_groups: d.map(|d| d.security_groups().to_vec()).unwrap_or_default(),
             subnets: interfaces.iter().filter_map(|n| n.subnet_id().map(str::to_string)).collect(),
+            instance_profile: d.and_then(|d| d.iam_instance_profile()).and_then(|p| p.arn().or(p.name())).map(str::to_string),
+            snapshots: d
+                .map(|d| d.block_device_mappings())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|m| m.ebs().and_then(|e| e.snapshot_id()).map(str::to_string))
+                .collect(),
         },
     }
 }

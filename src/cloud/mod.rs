@@ -166,6 +166,10 @@ pub struct LaunchData {
     pub security_groups: Vec<String>,
     /// Subnets of its network interfaces.
     pub subnets: Vec<String>,
+    /// The instance profile it names (ARN or name): listed as not checked.
+    pub instance_profile: Option<String>,
+    /// Snapshots its block-device mappings restore: listed as not checked.
+    pub snapshots: Vec<String>,
 }
 
 /// One launch template version (DescribeLaunchTemplateVersions).
