@@ -57,6 +57,18 @@ fn check(dir: &std::path::Path, endpoint: &str) -> support::Run {
     run(c)
 }
 
+/// Group `web` launching `web-lt`'s `$Latest`, whose data is the environment's, and a
+/// repository whose environment names the group.
+fn web_group_launching_the_environment(moto: &Moto, w: &World) -> tempfile::TempDir {
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
+        east.group_launching("web", "web-lt", "$Latest", &w.new_subnets, 4).await;
+    });
+    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\n", w.image, w.new_sg);
+    repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)])
+}
+
 #[test]
 fn a_group_launching_a_version_that_matches_the_environment_passes() {
     let Some(moto) = Moto::start() else { return };
@@ -220,17 +232,14 @@ fn groups_and_template_versions_are_batched() {
 fn a_group_registering_into_a_deleted_target_group_is_blocked() {
     let Some(moto) = Moto::start() else { return };
     let w = world(&moto);
+    let dir = web_group_launching_the_environment(&moto, &w);
     block_on(async {
         let east = seed::cloud(&moto.endpoint, EAST).await;
-        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
-        east.group_launching("web", "web-lt", "$Latest", &w.new_subnets, 4).await;
         let live = east.target_group("web-blue", &w.vpc).await;
         let gone = east.target_group("web-old", &w.vpc).await;
         east.asg.attach_load_balancer_target_groups().auto_scaling_group_name("web").target_group_arns(&live).target_group_arns(&gone).send().await.unwrap();
         east.elb.delete_target_group().target_group_arn(&gone).send().await.unwrap();
     });
-    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\n", w.image, w.new_sg);
-    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
     moto.start_recording();
     let r = check(dir.path(), &moto.endpoint);
     let actions = moto.recorded_actions();
@@ -247,13 +256,7 @@ fn a_group_registering_into_a_deleted_target_group_is_blocked() {
 fn a_new_latest_version_changes_the_fingerprint() {
     let Some(moto) = Moto::start() else { return };
     let w = world(&moto);
-    block_on(async {
-        let east = seed::cloud(&moto.endpoint, EAST).await;
-        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
-        east.group_launching("web", "web-lt", "$Latest", &w.new_subnets, 4).await;
-    });
-    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\n", w.image, w.new_sg);
-    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    let dir = web_group_launching_the_environment(&moto, &w);
     let before = check(dir.path(), &moto.endpoint);
     assert_eq!(before.code, 0, "{}\n{}", before.stdout, before.stderr);
     block_on(async {
@@ -271,13 +274,7 @@ fn a_new_latest_version_changes_the_fingerprint() {
 fn auto_scaling_throttling_is_retried_and_access_denied_is_unverified() {
     let Some(moto) = Moto::start() else { return };
     let w = world(&moto);
-    block_on(async {
-        let east = seed::cloud(&moto.endpoint, EAST).await;
-        east.launch_template_for("web-lt", &w.image, &[&w.new_sg], "t3.micro").await;
-        east.group_launching("web", "web-lt", "$Latest", &w.new_subnets, 4).await;
-    });
-    let env = format!("LAUNCH_AMI={}\nWEB_SECURITY_GROUPS={}\nWEB_GROUP=web\n", w.image, w.new_sg);
-    let dir = repo(&[("preflight.toml", &config(&w.vpc, false)), ("env.schema.json", SCHEMA), ("prod.env", &env)]);
+    let dir = web_group_launching_the_environment(&moto, &w);
     fn busy(req: &str, seen: usize) -> Option<(u16, String)> {
         (req.contains("Action=DescribeAutoScalingGroups") && seen < 3).then(|| (400, support::proxy::error_response("Throttling", "Rate exceeded")))
     }

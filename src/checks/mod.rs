@@ -282,6 +282,20 @@ mod tests {
         }
     }
 
+    /// Each rule's example prints the rule as the report does: its own id, at its own severity
+    /// (`error[ami-not-found]: ...`), so a doc cannot show another rule's line or severity.
+    #[test]
+    fn every_example_prints_its_own_rule_at_its_severity() {
+        for r in all_rules() {
+            let example = r.doc.split("## Example").nth(1).and_then(|e| e.split("## How to fix").next()).unwrap_or("");
+            let printed = format!("{}[{}]", r.severity.as_str(), r.id);
+            assert!(example.contains(&printed), "{}: the example does not print {printed}:\n{example}", r.id);
+            for line in example.lines().filter(|l| l.starts_with("error[") || l.starts_with("warning[")) {
+                assert!(line.starts_with(&printed), "{}: the example prints another rule or severity: {line}", r.id);
+            }
+        }
+    }
+
     #[test]
     fn warnings_are_the_ones_the_spec_names() {
         let warnings: Vec<&str> = all_rules().iter().filter(|r| r.severity == crate::rules::Severity::Warning).map(|r| r.id).collect();
