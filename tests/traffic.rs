@@ -502,3 +502,30 @@ fn drift_compares_target_groups_and_retargeting_a_record_changes_the_fingerprint
     let after = live(&["check", "--env", "staging", "--format", "json"]).json()["fingerprint"].clone();
     assert_ne!(before, after, "the record now leads elsewhere: the environment is not the one checked");
 }
+
+/// A DNS name held by a secret variable (`writeOnly`) never reaches the report in any form:
+/// not whole, and not as the hosted zone or wildcard that is a suffix of it.
+#[test]
+fn a_secret_record_name_is_never_printed_not_even_its_zone() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        let zone = east.hosted_zone("hidden-tenant.example.net").await;
+        east.record(&zone, "*.apps.hidden-tenant.example.net", Target::A("192.0.2.10"), None, None).await;
+    });
+    let schema = r#"{"type": "object", "properties": {
+        "TENANT_HOST": {"type": "string", "x-aws": "route53:record", "writeOnly": true},
+        "TENANT_MISSING": {"type": "string", "x-aws": "route53:record", "writeOnly": true}}}"#;
+    let env = "TENANT_HOST=billing.apps.hidden-tenant.example.net\nTENANT_MISSING=gone.hidden-tenant.example.net\n";
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, &[])), ("env.schema.json", schema), ("prod.env", env)]);
+    for format in ["json", "human", "sarif", "junit", "github"] {
+        let mut c = preflight(dir.path());
+        c.env("AWS_ENDPOINT_URL", &moto.endpoint).args(["check", "--env", "production", "--format", format]);
+        let r = run(c);
+        assert_eq!(r.code, 1, "{format}: {}\n{}", r.stdout, r.stderr);
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(!all.contains("hidden-tenant"), "{format}: a secret's suffix leaked:\n{all}");
+        assert!(all.contains("dns-record-not-found"), "{format}:\n{all}");
+    }
+}

@@ -359,6 +359,8 @@ fn judge_records(ctx: &LiveCtx, answers: &TrafficAnswers, reported: &mut BTreeSe
         if answer.sets.is_empty() {
             let message = match answer.zones.first() {
                 None => format!("no hosted zone of the account holds DNS record {shown}"),
+                // A zone's name is a suffix of the value: never printed for a secret variable.
+                Some(z) if (ctx.is_secret)(var) => format!("DNS record {shown} does not exist in its hosted zone ({})", z.id),
                 Some(z) => format!("DNS record {shown} does not exist in hosted zone {} ({})", z.name, z.id),
             };
             out.findings.push(ctx.finding(
@@ -370,7 +372,11 @@ fn judge_records(ctx: &LiveCtx, answers: &TrafficAnswers, reported: &mut BTreeSe
             continue;
         }
         if let (Some(card), Some(z)) = (&answer.wildcard, &answer.zone) {
-            out.notes.push(format!("{var}: DNS record {shown} has no record of its own: the wildcard record {card} of hosted zone {} answers it", z.name));
+            if (ctx.is_secret)(var) {
+                out.notes.push(format!("{var}: DNS record {shown} has no record of its own: a wildcard record of hosted zone {} answers it", z.id));
+            } else {
+                out.notes.push(format!("{var}: DNS record {shown} has no record of its own: the wildcard record {card} of hosted zone {} answers it", z.name));
+            }
         }
         // Only address records send traffic somewhere: the NS, SOA, MX and TXT sets a name (a
         // zone apex above all) also holds are neither targets nor routes.
