@@ -529,3 +529,24 @@ fn a_secret_record_name_is_never_printed_not_even_its_zone() {
         assert!(all.contains("dns-record-not-found"), "{format}:\n{all}");
     }
 }
+
+/// A secret load balancer name (writeOnly) is not quoted in x-routes-to's help either, though
+/// the load balancer's own name and DNS name hold it.
+#[test]
+fn a_secret_load_balancer_name_stays_out_of_routes_to_help() {
+    let Some(moto) = Moto::start() else { return };
+    let w = world(&moto);
+    block_on(async {
+        let east = seed::cloud(&moto.endpoint, EAST).await;
+        east.record(&w.zone, "www.example.com", Target::Alias { dns_name: &w.api_dns, evaluate: true }, None, None).await;
+    });
+    let schema = SCHEMA.replace(
+        r#""WEB_LB": {"type": "string", "x-aws": "elbv2:load-balancer"}"#,
+        r#""WEB_LB": {"type": "string", "x-aws": "elbv2:load-balancer", "writeOnly": true}"#,
+    );
+    let dir = repo(&[("preflight.toml", &config(&w.vpc, &[])), ("env.schema.json", &schema), ("prod.env", "WEB_LB=web-prod\nWEB_DNS=www.example.com\n")]);
+    let r = check_at(dir.path(), &moto.endpoint);
+    assert_eq!(found(&r), pairs(&[("routes-to-mismatch", "WEB_DNS")]), "{}", r.stdout);
+    assert!(!r.stdout.contains("web-prod"), "{}", r.stdout);
+    assert!(r.stdout.contains("the load balancer WEB_LB names"), "{}", r.stdout);
+}

@@ -531,6 +531,10 @@ fn routes_to(
         let Some(lb) = lbs.get(&lb_var) else { continue };
         let lb_value = ctx.env.vars.get(&lb_var).and_then(|v| v.value.clone()).unwrap_or_default();
         let lb_shown = format!("{} ({lb_var})", ctx.show(&lb_var, &lb_value));
+        // The load balancer's name and DNS name hold the variable's value: quoted only when it
+        // is not secret.
+        let lb_named_here = if (ctx.is_secret)(&lb_var) { format!("the load balancer {lb_var} names") } else { format!("{} ({})", lb.name, lb.dns_name) };
+        let lb_listener = if (ctx.is_secret)(&lb_var) { format!("the load balancer {lb_var} names") } else { lb.name.clone() };
         if let Some(tg) = tgs.get(var) {
             if !tg.load_balancers.contains(&lb.arn) {
                 let instead = if tg.load_balancers.is_empty() {
@@ -542,7 +546,7 @@ fn routes_to(
                     &ROUTES_TO_MISMATCH,
                     (var, value),
                     format!("target group {} is not attached to load balancer {lb_shown}", ctx.show(var, value)),
-                    format!("{instead}: forward a listener of {} to it, or fix {var}", lb.name),
+                    format!("{instead}: forward a listener of {lb_listener} to it, or fix {var}"),
                 ));
             }
         } else if let Some(sets) = records.get(var) {
@@ -559,11 +563,9 @@ fn routes_to(
                 (var, value),
                 format!("DNS record {} leads to {}, not to load balancer {lb_shown}", ctx.show(var, value), list.join(", ")),
                 format!(
-                    "the traffic reaches {} instead: point the record's {}alias at {} ({})",
+                    "the traffic reaches {} instead: point the record's {}alias at {lb_named_here}",
                     list.join(", "),
                     if counted.len() < sets.len() { "PRIMARY " } else { "" },
-                    lb.name,
-                    lb.dns_name
                 ),
             ));
         }
