@@ -8,6 +8,7 @@
 //! may themselves be AMI ids), then the schema validates the resolved values, then the
 //! resources they name are looked up live.
 
+use crate::rules::Family;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
@@ -735,21 +736,21 @@ fn redactor(set: &EnvSet, secrets: &SecretSet) -> crate::secrets::Redactor {
 }
 
 /// The JUnit test cases: one per (family, subject).
-fn cases<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Validated) -> Vec<(&'static str, String)> {
-    let mut cases: BTreeSet<(&'static str, String)> = g.set.vars.keys().map(|n| ("env", n.clone())).collect();
+fn cases<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Validated) -> Vec<(Family, String)> {
+    let mut cases: BTreeSet<(Family, String)> = g.set.vars.keys().map(|n| (Family::Env, n.clone())).collect();
     for (var, kind, _) in &validated.resources {
         cases.insert((family_of(*kind), var.clone()));
     }
-    cases.extend(g.parameter_uses.iter().map(|(v, _)| ("ssm", v.clone())));
-    cases.extend(g.secret_uses.iter().map(|u| ("secretsmanager", u.var.clone())));
+    cases.extend(g.parameter_uses.iter().map(|(v, _)| (Family::Ssm, v.clone())));
+    cases.extend(g.secret_uses.iter().map(|u| (Family::Secretsmanager, u.var.clone())));
     for a in &run.cfg.artifacts {
-        cases.insert(("artifact", a.name.get_ref().clone()));
+        cases.insert((Family::Artifact, a.name.get_ref().clone()));
     }
     if let Some((lock, _)) = &run.opts.against {
-        cases.extend(lock.variables.keys().chain(g.set.vars.keys()).map(|n| ("drift", n.clone())));
+        cases.extend(lock.variables.keys().chain(g.set.vars.keys()).map(|n| (Family::Drift, n.clone())));
     }
     if run.opts.expect_fingerprint.is_some() {
-        cases.insert(("drift", "fingerprint".into()));
+        cases.insert((Family::Drift, "fingerprint".into()));
     }
     cases.into_iter().collect()
 }
@@ -769,15 +770,15 @@ fn checked<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Va
 }
 
 /// The check family that judges a resource kind.
-fn family_of(kind: AwsKind) -> &'static str {
+fn family_of(kind: AwsKind) -> Family {
     match kind {
-        AwsKind::Image => "ami",
-        AwsKind::SecurityGroup | AwsKind::Subnet | AwsKind::Vpc => "network",
-        AwsKind::InstanceType | AwsKind::LaunchTemplate | AwsKind::KeyPair => "compute",
-        AwsKind::Parameter => "ssm",
-        AwsKind::Secret => "secretsmanager",
-        AwsKind::AutoScalingGroup => "autoscaling",
-        AwsKind::LoadBalancer | AwsKind::TargetGroup | AwsKind::DnsRecord => "traffic",
+        AwsKind::Image => Family::Ami,
+        AwsKind::SecurityGroup | AwsKind::Subnet | AwsKind::Vpc => Family::Network,
+        AwsKind::InstanceType | AwsKind::LaunchTemplate | AwsKind::KeyPair => Family::Compute,
+        AwsKind::Parameter => Family::Ssm,
+        AwsKind::Secret => Family::Secretsmanager,
+        AwsKind::AutoScalingGroup => Family::Autoscaling,
+        AwsKind::LoadBalancer | AwsKind::TargetGroup | AwsKind::DnsRecord => Family::Traffic,
     }
 }
 

@@ -118,10 +118,16 @@ fn into_text(path: &Path, mut bytes: Vec<u8>, what: &str) -> Result<String, Tool
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
-            let (l, c) = line_col(&valid, at);
+            let (l, c) = invalid_utf8_at(&e);
             Err(ToolError::new(format!("{what} {} is not valid UTF-8 (line {l}, column {c})", path.display())))
         }
     }
+}
+
+/// 1-based line and column of the first byte that is not UTF-8: every file read as text reports
+/// bad bytes the same way.
+pub fn invalid_utf8_at(e: &std::string::FromUtf8Error) -> (usize, usize) {
+    let at = e.utf8_error().valid_up_to();
+    let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+    line_col(valid, at)
 }

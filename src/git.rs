@@ -334,7 +334,7 @@ impl Repo {
             let Ok(now) = self.states(id, paths) else { continue };
             let before = c.parent_id(0).ok().and_then(|p| self.states(p, paths).ok());
             if before.as_ref() != Some(&now) {
-                let short = id.to_string()[..12].to_string();
+                let short = short_id(&id.to_string()).to_string();
                 out.push(format!("{short} {}", c.summary().ok().flatten().unwrap_or("").trim()));
                 if out.len() >= limit {
                     break;
@@ -352,7 +352,8 @@ pub fn require_paths(cfg: &crate::config::Config, artifact: &crate::config::Arti
     if missing.is_empty() {
         return Ok(());
     }
-    let short = &commit.to_string()[..12];
+    let commit = commit.to_string();
+    let short = short_id(&commit);
     Err(cfg
         .error_at(
             artifact.paths.span(),
@@ -388,6 +389,17 @@ fn is_glob(p: &str) -> bool {
 
 fn slash(p: &Path) -> String {
     p.components().filter_map(|c| if let Component::Normal(s) = c { Some(s.to_string_lossy().into_owned()) } else { None }).collect::<Vec<_>>().join("/")
+}
+
+/// A commit id as messages show it: its first 12 hex digits (as `git log --abbrev=12`), one
+/// length everywhere.
+pub fn short_id(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
+/// A source digest (`sha256:` and 64 hex digits) as messages show it: the algorithm and 12 digits.
+pub fn short_digest(digest: &str) -> &str {
+    digest.get(..19).unwrap_or(digest)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::diag::{ToolError, line_col, read_text_file};
+use crate::diag::{ToolError, read_text_file};
 use crate::schema::Parity;
 
 const MAX_BYTES: u64 = 64 << 20;
@@ -213,10 +213,7 @@ pub fn read(path: &Path, display: &str) -> Result<Lock, ToolError> {
 
 pub fn parse(text: &str, display: &str) -> Result<Lock, ToolError> {
     let lock: Lock = serde_json::from_str(text).map_err(|e| {
-        let (l, c) = (e.line(), e.column());
-        let offset = text.split_inclusive('\n').take(l.saturating_sub(1)).map(str::len).sum::<usize>() + c.saturating_sub(1);
-        let offset = offset.min(text.len());
-        let _ = line_col;
+        let offset = miette::SourceOffset::from_location(text, e.line(), e.column()).offset();
         ToolError::new(format!("lock {display} is not a preflight lock: {e}")).with_source(display, text, offset..offset, "here")
     })?;
     if lock.preflight_lock != 1 {

@@ -446,6 +446,46 @@ where
     }
 }
 
+/// Every item of a filtered listing, asked for `size` values at a time (an EC2 filter takes at
+/// most [`FILTER_CHUNK`] values, Auto Scaling 100 names): `ask` lists one chunk over all of its
+/// pages (a paginator's `items().send().try_collect()`), `of` converts each item. The one
+/// chunk-and-paginate loop of every batched lookup, so chunking and error sorting are written once.
+async fn in_chunks<'a, I, T, E, Fut>(values: &'a [String], size: usize, ask: impl Fn(&'a [String]) -> Fut, of: impl Fn(&I) -> T) -> Result<Vec<T>, CloudError>
+where
+    Fut: std::future::Future<Output = Result<Vec<I>, SdkError<E, aws_sdk_ec2::config::http::HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut out = Vec::new();
+    for chunk in values.chunks(size) {
+        out.extend(ask(chunk).await.map_err(|e| classify(&e))?.iter().map(&of));
+    }
+    Ok(out)
+}
+
+fn subnet_of(s: &aws_sdk_ec2::types::Subnet) -> Subnet {
+    Subnet {
+        id: s.subnet_id().unwrap_or_default().to_string(),
+        vpc_id: s.vpc_id().map(str::to_string),
+        availability_zone: s.availability_zone().map(str::to_string),
+        public: s.map_public_ip_on_launch().unwrap_or(false),
+    }
+}
+
+fn offering_of(o: &aws_sdk_ec2::types::InstanceTypeOffering) -> Offering {
+    Offering { instance_type: o.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(), zone: o.location().unwrap_or_default().to_string() }
+}
+
+fn instance_type_of(t: &aws_sdk_ec2::types::InstanceTypeInfo) -> InstanceType {
+    InstanceType {
+        name: t.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+        architectures: t.processor_info().map(|p| p.supported_architectures().iter().map(|a| a.as_str().to_string()).collect()).unwrap_or_default(),
+    }
+}
+
+fn template_of(t: &aws_sdk_ec2::types::LaunchTemplate) -> LaunchTemplate {
+    LaunchTemplate { id: t.launch_template_id().unwrap_or_default().to_string(), name: t.launch_template_name().unwrap_or_default().to_string() }
+}
+
 fn load_balancer_of(l: &aws_sdk_elasticloadbalancingv2::types::LoadBalancer) -> LoadBalancer {
     LoadBalancer {
         arn: l.load_balancer_arn().unwrap_or_default().to_string(),
@@ -552,89 +592,51 @@ impl Cloud for AwsCloud {
 
     async fn images(&self, region: &str, ids: &[String]) -> Result<Vec<Image>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        for chunk in ids.chunks(FILTER_CHUNK) {
-            let mut pages =
-                client.describe_images().filters(filter("image-id", chunk)).include_deprecated(true).include_disabled(true).into_paginator().items().send();
-            while let Some(item) = pages.next().await {
-                out.push(image_of(&item.map_err(|e| classify(&e))?));
-            }
-        }
-        Ok(out)
+        let ask = |chunk| {
+            client
+                .describe_images()
+                .filters(filter("image-id", chunk))
+                .include_deprecated(true)
+                .include_disabled(true)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+        };
+        in_chunks(ids, FILTER_CHUNK, ask, image_of).await
     }
 
     async fn images_by_name(&self, region: &str, names: &[String], owners: &[String]) -> Result<Vec<Image>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        for chunk in names.chunks(FILTER_CHUNK) {
-            let mut pages = client
-                .describe_images()
-                .set_owners(Some(owners.to_vec()))
-                .filters(filter("name", chunk))
-                .include_deprecated(true)
-                .into_paginator()
-                .items()
-                .send();
-            while let Some(item) = pages.next().await {
-                out.push(image_of(&item.map_err(|e| classify(&e))?));
-            }
-        }
-        Ok(out)
+        let ask = |chunk| {
+            let owners = Some(owners.to_vec());
+            client.describe_images().set_owners(owners).filters(filter("name", chunk)).include_deprecated(true).into_paginator().items().send().try_collect()
+        };
+        in_chunks(names, FILTER_CHUNK, ask, image_of).await
     }
 
     async fn security_groups(&self, region: &str, ids: &[String]) -> Result<Vec<SecurityGroup>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        for chunk in ids.chunks(FILTER_CHUNK) {
-            let mut pages = client.describe_security_groups().filters(filter("group-id", chunk)).into_paginator().items().send();
-            while let Some(item) = pages.next().await {
-                out.push(group_of(&item.map_err(|e| classify(&e))?));
-            }
-        }
-        Ok(out)
+        let ask = |chunk| client.describe_security_groups().filters(filter("group-id", chunk)).into_paginator().items().send().try_collect();
+        in_chunks(ids, FILTER_CHUNK, ask, group_of).await
     }
 
     async fn security_groups_by_name(&self, region: &str, names: &[String]) -> Result<Vec<SecurityGroup>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        for chunk in names.chunks(FILTER_CHUNK) {
-            let mut pages = client.describe_security_groups().filters(filter("group-name", chunk)).into_paginator().items().send();
-            while let Some(item) = pages.next().await {
-                out.push(group_of(&item.map_err(|e| classify(&e))?));
-            }
-        }
-        Ok(out)
+        let ask = |chunk| client.describe_security_groups().filters(filter("group-name", chunk)).into_paginator().items().send().try_collect();
+        in_chunks(names, FILTER_CHUNK, ask, group_of).await
     }
 
     async fn subnets(&self, region: &str, ids: &[String]) -> Result<Vec<Subnet>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        for chunk in ids.chunks(FILTER_CHUNK) {
-            let mut pages = client.describe_subnets().filters(filter("subnet-id", chunk)).into_paginator().items().send();
-            while let Some(item) = pages.next().await {
-                let s = item.map_err(|e| classify(&e))?;
-                out.push(Subnet {
-                    id: s.subnet_id().unwrap_or_default().to_string(),
-                    vpc_id: s.vpc_id().map(str::to_string),
-                    availability_zone: s.availability_zone().map(str::to_string),
-                    public: s.map_public_ip_on_launch().unwrap_or(false),
-                });
-            }
-        }
-        Ok(out)
+        let ask = |chunk| client.describe_subnets().filters(filter("subnet-id", chunk)).into_paginator().items().send().try_collect();
+        in_chunks(ids, FILTER_CHUNK, ask, subnet_of).await
     }
 
     async fn vpcs(&self, region: &str, ids: &[String]) -> Result<Vec<Vpc>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        for chunk in ids.chunks(FILTER_CHUNK) {
-            let mut pages = client.describe_vpcs().filters(filter("vpc-id", chunk)).into_paginator().items().send();
-            while let Some(item) = pages.next().await {
-                let v = item.map_err(|e| classify(&e))?;
-                out.push(Vpc { id: v.vpc_id().unwrap_or_default().to_string() });
-            }
-        }
-        Ok(out)
+        let ask = |chunk| client.describe_vpcs().filters(filter("vpc-id", chunk)).into_paginator().items().send().try_collect();
+        in_chunks(ids, FILTER_CHUNK, ask, |v: &aws_sdk_ec2::types::Vpc| Vpc { id: v.vpc_id().unwrap_or_default().to_string() }).await
     }
 
     async fn default_vpc(&self, region: &str) -> Result<Option<String>, CloudError> {
@@ -644,56 +646,26 @@ impl Cloud for AwsCloud {
 
     async fn offerings(&self, region: &str, types: &[String]) -> Result<Vec<Offering>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        for chunk in types.chunks(FILTER_CHUNK) {
-            let mut pages = client
-                .describe_instance_type_offerings()
-                .location_type(aws_sdk_ec2::types::LocationType::AvailabilityZone)
-                .filters(filter("instance-type", chunk))
-                .into_paginator()
-                .items()
-                .send();
-            while let Some(item) = pages.next().await {
-                let o = item.map_err(|e| classify(&e))?;
-                out.push(Offering {
-                    instance_type: o.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-                    zone: o.location().unwrap_or_default().to_string(),
-                });
-            }
-        }
-        Ok(out)
+        let ask = |chunk| {
+            let zones = aws_sdk_ec2::types::LocationType::AvailabilityZone;
+            client.describe_instance_type_offerings().location_type(zones).filters(filter("instance-type", chunk)).into_paginator().items().send().try_collect()
+        };
+        in_chunks(types, FILTER_CHUNK, ask, offering_of).await
     }
 
     async fn instance_types(&self, region: &str, types: &[String]) -> Result<Vec<InstanceType>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        for chunk in types.chunks(FILTER_CHUNK) {
-            let mut pages = client.describe_instance_types().filters(filter("instance-type", chunk)).into_paginator().items().send();
-            while let Some(item) = pages.next().await {
-                let t = item.map_err(|e| classify(&e))?;
-                out.push(InstanceType {
-                    name: t.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-                    architectures: t.processor_info().map(|p| p.supported_architectures().iter().map(|a| a.as_str().to_string()).collect()).unwrap_or_default(),
-                });
-            }
-        }
-        Ok(out)
+        let ask = |chunk| client.describe_instance_types().filters(filter("instance-type", chunk)).into_paginator().items().send().try_collect();
+        in_chunks(types, FILTER_CHUNK, ask, instance_type_of).await
     }
 
     async fn launch_templates(&self, region: &str, ids: &[String], names: &[String]) -> Result<Vec<LaunchTemplate>, CloudError> {
         let client = self.ec2(region);
-        let mut out = Vec::new();
-        let of = |t: &aws_sdk_ec2::types::LaunchTemplate| LaunchTemplate {
-            id: t.launch_template_id().unwrap_or_default().to_string(),
-            name: t.launch_template_name().unwrap_or_default().to_string(),
+        // An explicit page size: moto's default page (15) comes without a NextToken.
+        let ask = |chunk| {
+            client.describe_launch_templates().filters(filter("launch-template-name", chunk)).max_results(200).into_paginator().items().send().try_collect()
         };
-        for chunk in names.chunks(FILTER_CHUNK) {
-            // An explicit page size: moto's default page (15) comes without a NextToken.
-            let mut pages = client.describe_launch_templates().filters(filter("launch-template-name", chunk)).max_results(200).into_paginator().items().send();
-            while let Some(item) = pages.next().await {
-                out.push(of(&item.map_err(|e| classify(&e))?));
-            }
-        }
+        let mut out = in_chunks(names, FILTER_CHUNK, ask, template_of).await?;
         if ids.is_empty() {
             return Ok(out);
         }
@@ -704,7 +676,7 @@ impl Cloud for AwsCloud {
         // with the number of variables, and absence is only concluded from a full listing.
         let all = client.describe_launch_templates().set_launch_template_ids(Some(ids.to_vec())).send().await;
         match all {
-            Ok(r) => out.extend(r.launch_templates().iter().map(of)),
+            Ok(r) => out.extend(r.launch_templates().iter().map(template_of)),
             Err(e) if e.code().is_some_and(|c| c.contains("NotFound") || c.contains("Malformed")) => {}
             Err(e) => return Err(classify(&e)),
         }
@@ -712,7 +684,7 @@ impl Cloud for AwsCloud {
         if !missing.is_empty() {
             let mut pages = client.describe_launch_templates().max_results(200).into_paginator().items().send();
             while let Some(item) = pages.next().await {
-                let t = of(&item.map_err(|e| classify(&e))?);
+                let t = template_of(&item.map_err(|e| classify(&e))?);
                 if missing.contains(&&t.id) {
                     out.push(t);
                 }
@@ -746,14 +718,11 @@ impl Cloud for AwsCloud {
     }
 
     async fn auto_scaling_groups(&self, region: &str, names: &[String]) -> Result<Vec<AutoScalingGroup>, CloudError> {
-        let mut out = Vec::new();
-        for chunk in names.chunks(100) {
-            let mut pages = self.autoscaling(region).describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec())).into_paginator().send();
-            while let Some(page) = pages.next().await {
-                out.extend(page.map_err(|e| classify(&e))?.auto_scaling_groups().iter().map(asg_of));
-            }
-        }
-        Ok(out)
+        let client = self.autoscaling(region);
+        let ask = |chunk: &[String]| {
+            client.describe_auto_scaling_groups().set_auto_scaling_group_names(Some(chunk.to_vec())).into_paginator().items().send().try_collect()
+        };
+        in_chunks(names, 100, ask, asg_of).await
     }
 
     async fn launch_template_versions(&self, region: &str, template: &str, versions: &[String]) -> Result<Vec<TemplateVersion>, CloudError> {
@@ -874,12 +843,8 @@ impl Cloud for AwsCloud {
             .key(aws_sdk_secretsmanager::types::FilterNameStringType::Name)
             .set_values(Some(names.to_vec()))
             .build();
-        let mut pages = self.secretsmanager(region).list_secrets().filters(filter).include_planned_deletion(true).max_results(100).into_paginator().send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            out.extend(page.map_err(|e| classify(&e))?.secret_list().iter().map(listed_secret));
-        }
-        Ok(out)
+        let listed = self.secretsmanager(region).list_secrets().filters(filter).include_planned_deletion(true).max_results(100).into_paginator().send();
+        Ok(listed.try_collect().await.map_err(|e| classify(&e))?.iter().flat_map(|page| page.secret_list()).map(listed_secret).collect())
     }
 
     async fn secret(&self, region: &str, id: &str) -> Result<Option<Secret>, CloudError> {
@@ -907,12 +872,8 @@ impl Cloud for AwsCloud {
     }
 
     async fn parameters_by_path(&self, region: &str, path: &str) -> Result<Vec<Parameter>, CloudError> {
-        let mut pages = self.ssm(region).get_parameters_by_path().path(path).recursive(true).with_decryption(false).max_results(10).into_paginator().send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            out.extend(page.map_err(|e| classify(&e))?.parameters().iter().map(parameter_of));
-        }
-        Ok(out)
+        let listed = self.ssm(region).get_parameters_by_path().path(path).recursive(true).with_decryption(false).max_results(10).into_paginator().send();
+        Ok(listed.try_collect().await.map_err(|e| classify(&e))?.iter().flat_map(|page| page.parameters()).map(parameter_of).collect())
     }
 }
 

@@ -34,15 +34,15 @@ struct Case {
 pub fn render(report: &Report) -> String {
     let mut suites: BTreeMap<&str, BTreeMap<String, Case>> = BTreeMap::new();
     for (family, name) in &report.cases {
-        suites.entry(family).or_default().entry(name.clone()).or_default();
+        suites.entry(family.as_str()).or_default().entry(name.clone()).or_default();
     }
     for f in &report.findings {
-        let name = match (&f.key, f.rule.id) {
-            (Some(k), _) => k.clone(),
-            (None, "fingerprint-mismatch") => "fingerprint".into(),
-            (None, _) => "(environment)".into(),
+        let name = match &f.key {
+            Some(k) => k.clone(),
+            None if *f.rule == crate::checks::drift::rules::FINGERPRINT_MISMATCH => "fingerprint".into(),
+            None => "(environment)".into(),
         };
-        let case = suites.entry(f.rule.family).or_default().entry(name).or_default();
+        let case = suites.entry(f.rule.family.as_str()).or_default().entry(name).or_default();
         let loc = f.location.as_ref().map(|l| format!(" at {}:{}:{}", l.path, l.line, l.column)).unwrap_or_default();
         let region = f.region.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
         let text = format!("[{}]{region} {}{loc}\nhelp: {}", f.rule.id, f.message, f.help);

@@ -141,7 +141,7 @@ pub struct Report {
     pub notes: Vec<String>,
     /// What was checked, by family (`env`: each variable; `ami`: each variable naming images;
     /// ...): the JUnit report shows one case each, so a passing gate shows green cases.
-    pub cases: Vec<(&'static str, String)>,
+    pub cases: Vec<(crate::rules::Family, String)>,
     /// How findings about the config file name it (`preflight.toml`, or the `--config` file's
     /// name): formats that want a file for every result point there.
     pub config_file: String,

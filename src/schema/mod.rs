@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::diag::{ToolError, line_col, read_text_file};
+use crate::diag::{ToolError, read_text_file};
 
 mod refs;
 
@@ -222,7 +222,7 @@ impl EnvSchema {
 
     fn json(text: &str, display_path: &str) -> Result<Value, ToolError> {
         serde_json::from_str(text).map_err(|e| {
-            let offset = offset_of(text, e.line(), e.column());
+            let offset = miette::SourceOffset::from_location(text, e.line(), e.column()).offset();
             ToolError::new(format!("schema {display_path} is not valid JSON: {e}")).with_source(display_path, text, offset..offset, "here")
         })
     }
@@ -610,24 +610,6 @@ pub fn resource_names(value: &Value) -> Vec<String> {
         Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
         _ => Vec::new(),
     }
-}
-
-/// Byte offset of serde_json's 1-based (line, column).
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            let col = column.saturating_sub(1).min(l.len());
-            let mut o = offset + col;
-            while !text.is_char_boundary(o) {
-                o -= 1;
-            }
-            return o;
-        }
-        offset += l.len();
-    }
-    let _ = line_col;
-    text.len()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static ACCOUNT_MISMATCH: Rule = Rule {
     id: "account-mismatch",
-    family: "account",
+    family: crate::rules::Family::Account,
     severity: Severity::Error,
     summary: "The credentials in use belong to another AWS account than the environment's `account`.",
     doc: r#"## What it does

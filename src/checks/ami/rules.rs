@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static AMI_NOT_FOUND: Rule = Rule {
     id: "ami-not-found",
-    family: "ami",
+    family: crate::rules::Family::Ami,
     severity: Severity::Error,
     summary: "An image id does not exist, or is not visible to the account, in the region.",
     doc: r#"## What it does
@@ -51,7 +51,7 @@ the image belongs to another account, its owner must share it with yours.
 
 pub static AMI_NOT_AVAILABLE: Rule = Rule {
     id: "ami-not-available",
-    family: "ami",
+    family: crate::rules::Family::Ami,
     severity: Severity::Error,
     summary: "The image exists but its state is not `available`.",
     doc: r#"## What it does
@@ -90,7 +90,7 @@ Images in failover regions are held to the same standard by
 
 pub static AMI_DEPRECATED: Rule = Rule {
     id: "ami-deprecated",
-    family: "ami",
+    family: crate::rules::Family::Ami,
     severity: Severity::Warning,
     summary: "The image is past its deprecation time (warning).",
     doc: r#"## What it does
@@ -129,7 +129,7 @@ This is a warning: on its own it does not block the rollout (exit 0)."#,
 
 pub static AMI_NOT_IN_FAILOVER_REGION: Rule = Rule {
     id: "ami-not-in-failover-region",
-    family: "ami",
+    family: crate::rules::Family::Ami,
     severity: Severity::Error,
     summary: "A failover region has no available image with the same name.",
     doc: r#"## What it does
@@ -174,7 +174,7 @@ Make the copy part of the bake, so every new image reaches every failover region
 
 pub static AMI_ARCHITECTURE_MISMATCH: Rule = Rule {
     id: "ami-architecture-mismatch",
-    family: "ami",
+    family: crate::rules::Family::Ami,
     severity: Severity::Error,
     summary: "The image's architecture does not fit the instance type of the same environment.",
     doc: r#"## What it does

@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static ARN_MISMATCH: Rule = Rule {
     id: "arn-mismatch",
-    family: "arn",
+    family: crate::rules::Family::Arn,
     severity: Severity::Error,
     summary: "An ARN names another region or account than the environment's (an error when checked live, else a warning).",
     doc: r#"## What it does

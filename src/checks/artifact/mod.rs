@@ -91,13 +91,20 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
     if let Some(old) = since {
         detail.push_str(&changes(inp.repo, old, inp.commit, paths));
     } else if let Some(c) = &stamped_commit {
-        detail.push_str(&format!("; the stamped commit {} is not in this clone (shallow?), so the changes cannot be listed", short(c)));
+        detail.push_str(&format!("; the stamped commit {} is not in this clone (shallow?), so the changes cannot be listed", crate::git::short_id(c)));
     }
-    let built = stamped_commit.as_deref().map(|c| format!(" (built from {})", short(c))).unwrap_or_default();
+    let built = stamped_commit.as_deref().map(|c| format!(" (built from {})", crate::git::short_id(c))).unwrap_or_default();
     out.findings.push(finding(
         &ARTIFACT_STALE,
-        format!("its sources changed since it was built{built}: recorded {}, now {}{detail}", short_digest(&digest), short_digest(&current)),
-        format!("rebuild {name} from commit {} and stamp it again; a build system that skipped it may not track these paths", short(&inp.commit.to_string())),
+        format!(
+            "its sources changed since it was built{built}: recorded {}, now {}{detail}",
+            crate::git::short_digest(&digest),
+            crate::git::short_digest(&current)
+        ),
+        format!(
+            "rebuild {name} from commit {} and stamp it again; a build system that skipped it may not track these paths",
+            crate::git::short_id(&inp.commit.to_string())
+        ),
     ));
     Ok(())
 }
@@ -142,7 +149,7 @@ fn recorded(
                 if p.dirty {
                     out.findings.push(finding(
                         &ARTIFACT_DIRTY,
-                        format!("it was built from a work tree with uncommitted changes (stamped at {})", short(&p.commit)),
+                        format!("it was built from a work tree with uncommitted changes (stamped at {})", crate::git::short_id(&p.commit)),
                         "rebuild from a clean checkout".into(),
                     ));
                 }
@@ -215,12 +222,4 @@ fn list_n(items: &[String], max: usize) -> String {
         s.push_str(&format!(" and {} more", items.len() - max));
     }
     s
-}
-
-fn short(commit: &str) -> &str {
-    commit.get(..12).unwrap_or(commit)
-}
-
-fn short_digest(d: &str) -> &str {
-    d.get(..19).unwrap_or(d)
 }

@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static ARTIFACT_UNSTAMPED: Rule = Rule {
     id: "artifact-unstamped",
-    family: "artifact",
+    family: crate::rules::Family::Artifact,
     severity: Severity::Error,
     summary: "An artifact has no provenance.",
     doc: r#"## What it does
@@ -49,7 +49,7 @@ region without it has no provenance there."#,
 
 pub static ARTIFACT_STALE: Rule = Rule {
     id: "artifact-stale",
-    family: "artifact",
+    family: crate::rules::Family::Artifact,
     severity: Severity::Error,
     summary: "The artifact's recorded source digest differs from its paths at the commit being deployed.",
     doc: r#"## What it does
@@ -90,7 +90,7 @@ trigger a rebuild). If the artifact is built from files outside `paths`, add the
 
 pub static ARTIFACT_DIRTY: Rule = Rule {
     id: "artifact-dirty",
-    family: "artifact",
+    family: crate::rules::Family::Artifact,
     severity: Severity::Error,
     summary: "There are uncommitted changes under an artifact's paths.",
     doc: r#"## What it does
@@ -125,7 +125,7 @@ repository do not fire this rule."#,
 
 pub static ARTIFACT_UNTRACKED: Rule = Rule {
     id: "artifact-untracked",
-    family: "artifact",
+    family: crate::rules::Family::Artifact,
     severity: Severity::Error,
     summary: "There are untracked files under an artifact's paths.",
     doc: r#"## What it does

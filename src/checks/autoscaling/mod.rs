@@ -261,7 +261,10 @@ pub fn mark_via(launches: &[Launch], findings: &mut [crate::report::Finding]) {
     }
     for f in findings {
         let Some(v) = f.key.as_deref().and_then(|k| via.get(k)) else { continue };
-        if f.rule.family == "autoscaling" || std::ptr::eq(f.rule, &crate::checks::compute::rules::LAUNCH_TEMPLATE_NOT_FOUND) || f.via.is_some() {
+        if f.rule.family == crate::rules::Family::Autoscaling
+            || std::ptr::eq(f.rule, &crate::checks::compute::rules::LAUNCH_TEMPLATE_NOT_FOUND)
+            || f.via.is_some()
+        {
             continue;
         }
         let v = v.join("; ");

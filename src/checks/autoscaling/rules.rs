@@ -5,7 +5,7 @@ use crate::rules::{Rule, Severity};
 
 pub static ASG_NOT_FOUND: Rule = Rule {
     id: "asg-not-found",
-    family: "autoscaling",
+    family: crate::rules::Family::Autoscaling,
     severity: Severity::Error,
     summary: "No Auto Scaling group of that name exists in the region.",
     doc: r#"## What it does
@@ -33,7 +33,7 @@ aws autoscaling describe-auto-scaling-groups --region us-east-1 --query 'AutoSca
 
 pub static ASG_WRONG_VPC: Rule = Rule {
     id: "asg-wrong-vpc",
-    family: "autoscaling",
+    family: crate::rules::Family::Autoscaling,
     severity: Severity::Error,
     summary: "The Auto Scaling group's subnets lie in another VPC than the environment's.",
     doc: r#"## What it does
@@ -59,7 +59,7 @@ Point the group at the new VPC's subnets:
 
 pub static ASG_LAUNCH_SUSPENDED: Rule = Rule {
     id: "asg-launch-suspended",
-    family: "autoscaling",
+    family: crate::rules::Family::Autoscaling,
     severity: Severity::Error,
     summary: "The group's `Launch` process is suspended: it cannot launch machines.",
     doc: r#"## What it does
@@ -81,7 +81,7 @@ error[asg-launch-suspended]: WEB_GROUP: Auto Scaling group `web` has its Launch 
 
 pub static ASG_NO_CAPACITY: Rule = Rule {
     id: "asg-no-capacity",
-    family: "autoscaling",
+    family: crate::rules::Family::Autoscaling,
     severity: Severity::Warning,
     summary: "The group's maximum size is 0.",
     doc: r#"## What it does
@@ -102,7 +102,7 @@ warning[asg-no-capacity]: WEB_GROUP: Auto Scaling group `web` has a maximum size
 
 pub static ASG_NOT_IN_FAILOVER_REGION: Rule = Rule {
     id: "asg-not-in-failover-region",
-    family: "autoscaling",
+    family: crate::rules::Family::Autoscaling,
     severity: Severity::Error,
     summary: "No Auto Scaling group of that name exists in a failover region.",
     doc: r#"## What it does
@@ -125,7 +125,7 @@ launch template and subnets."#,
 
 pub static LAUNCH_TEMPLATE_VERSION_NOT_FOUND: Rule = Rule {
     id: "launch-template-version-not-found",
-    family: "autoscaling",
+    family: crate::rules::Family::Autoscaling,
     severity: Severity::Error,
     summary: "The launch template version named, or used by the group, does not exist.",
     doc: r#"## What it does
@@ -156,7 +156,7 @@ and name one that exists (or create it)."#,
 
 pub static LAUNCH_TEMPLATE_MISMATCH: Rule = Rule {
     id: "launch-template-mismatch",
-    family: "autoscaling",
+    family: crate::rules::Family::Autoscaling,
     severity: Severity::Error,
     summary: "An `x-launch-fields` field of the launch template version differs from the variable it maps to.",
     doc: r#"## What it does

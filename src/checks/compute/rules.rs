@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static INSTANCE_TYPE_NOT_OFFERED: Rule = Rule {
     id: "instance-type-not-offered",
-    family: "compute",
+    family: crate::rules::Family::Compute,
     severity: Severity::Error,
     summary: "The instance type is not offered in the region (or in a subnet's availability zone).",
     doc: r#"## What it does
@@ -46,7 +46,7 @@ Then use subnets in those zones, or pick a type offered in all of the environmen
 
 pub static LAUNCH_TEMPLATE_NOT_FOUND: Rule = Rule {
     id: "launch-template-not-found",
-    family: "compute",
+    family: crate::rules::Family::Compute,
     severity: Severity::Error,
     summary: "The launch template does not exist in the region.",
     doc: r#"## What it does
@@ -88,7 +88,7 @@ aws ec2 describe-launch-templates --region us-east-1 --query 'LaunchTemplates[].
 
 pub static KEY_PAIR_NOT_FOUND: Rule = Rule {
     id: "key-pair-not-found",
-    family: "compute",
+    family: crate::rules::Family::Compute,
     severity: Severity::Error,
     summary: "The key pair does not exist in the region.",
     doc: r#"## What it does

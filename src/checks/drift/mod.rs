@@ -141,9 +141,16 @@ fn artifacts(lock: &Lock, now: &Resolved) -> Vec<Finding> {
         match now.artifacts.get(name) {
             Some(d) if d == then => {}
             Some(d) => findings.push(
-                Finding::new(&DRIFT_ARTIFACT, format!("its sources differ from the ones tested in {tested}: tested {}, now {}", short(then), short(d)))
-                    .key(name)
-                    .help("deploy the commit that was tested, or test this one and snapshot again".to_string()),
+                Finding::new(
+                    &DRIFT_ARTIFACT,
+                    format!(
+                        "its sources differ from the ones tested in {tested}: tested {}, now {}",
+                        crate::git::short_digest(then),
+                        crate::git::short_digest(d)
+                    ),
+                )
+                .key(name)
+                .help("deploy the commit that was tested, or test this one and snapshot again".to_string()),
             ),
             None => findings.push(
                 Finding::new(&DRIFT_ARTIFACT, format!("was tested in {tested}, but is not an artifact of this check"))
@@ -158,10 +165,6 @@ fn artifacts(lock: &Lock, now: &Resolved) -> Vec<Finding> {
 /// "image goinstance-1.4 (x86_64)", "rules [in tcp 443-443 0.0.0.0/0]", ...
 fn describe(resources: &[Attributes]) -> String {
     resources.iter().map(Attributes::describe).collect::<Vec<_>>().join(", ")
-}
-
-fn short(d: &str) -> &str {
-    d.get(..19).unwrap_or(d)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static DRIFT_MISSING: Rule = Rule {
     id: "drift-missing",
-    family: "drift",
+    family: crate::rules::Family::Drift,
     severity: Severity::Error,
     summary: "A variable is set in the tested environment but not in the target.",
     doc: r#"## What it does
@@ -41,7 +41,7 @@ staging instead, test again, and record the new tested state with
 
 pub static DRIFT_EXTRA: Rule = Rule {
     id: "drift-extra",
-    family: "drift",
+    family: crate::rules::Family::Drift,
     severity: Severity::Error,
     summary: "A variable is set in the target environment but not in the tested one.",
     doc: r#"## What it does
@@ -72,7 +72,7 @@ Secrets are compared by presence only: the lock never holds their values or dige
 
 pub static DRIFT_VALUE: Rule = Rule {
     id: "drift-value",
-    family: "drift",
+    family: crate::rules::Family::Drift,
     severity: Severity::Error,
     summary: "An `x-parity: same` value differs from the tested one.",
     doc: r#"## What it does
@@ -113,7 +113,7 @@ test, and run `preflight snapshot --env staging` again.
 
 pub static DRIFT_RESOURCE: Rule = Rule {
     id: "drift-resource",
-    family: "drift",
+    family: crate::rules::Family::Drift,
     severity: Severity::Error,
     summary: "An `x-parity: resource` value resolves to a resource not equivalent to the tested one.",
     doc: r#"## What it does
@@ -156,7 +156,7 @@ the project's `schemas/` folder."#,
 
 pub static DRIFT_ARTIFACT: Rule = Rule {
     id: "drift-artifact",
-    family: "drift",
+    family: crate::rules::Family::Drift,
     severity: Severity::Error,
     summary: "An artifact's source digest differs from the one that was tested.",
     doc: r#"## What it does
@@ -190,7 +190,7 @@ An artifact that is stale relative to the commit being deployed is reported sepa
 
 pub static FINGERPRINT_MISMATCH: Rule = Rule {
     id: "fingerprint-mismatch",
-    family: "drift",
+    family: crate::rules::Family::Drift,
     severity: Severity::Error,
     summary: "The environment is not the one whose fingerprint was expected.",
     doc: r#"## What it does

@@ -251,7 +251,7 @@ pub fn load_task_definition_file(
     let display = display_path(cfg, &path, rel);
     let bytes = read_capped(&path, MAX_TASK_DEFINITION_BYTES, "task definition")?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        let (line, column) = crate::diag::line_col(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
+        let (line, column) = crate::diag::invalid_utf8_at(&e);
         ToolError::new(format!("{display}:{line}:{column}: the task definition is not valid UTF-8"))
     })?;
     let parsed = match td::parse(&text, container) {

@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static ENV_SYNTAX: Rule = Rule {
     id: "env-syntax",
-    family: "env",
+    family: crate::rules::Family::Env,
     severity: Severity::Error,
     summary: "A line of an env file cannot be parsed.",
     doc: r#"## What it does
@@ -46,7 +46,7 @@ Correct the line at the reported position. Common causes:
 
 pub static ENV_MISSING: Rule = Rule {
     id: "env-missing",
-    family: "env",
+    family: crate::rules::Family::Env,
     severity: Severity::Error,
     summary: "A variable listed in the schema's `required` is not set.",
     doc: r#"## What it does
@@ -89,7 +89,7 @@ A variable on a line that fails `env-syntax` counts as not set."#,
 
 pub static ENV_UNKNOWN: Rule = Rule {
     id: "env-unknown",
-    family: "env",
+    family: crate::rules::Family::Env,
     severity: Severity::Error,
     summary: "A variable is set that the schema does not allow.",
     doc: r#"## What it does
@@ -130,7 +130,7 @@ rest of the process environment (`PATH`, `HOME`, ...) never causes this finding.
 
 pub static ENV_TYPE: Rule = Rule {
     id: "env-type",
-    family: "env",
+    family: crate::rules::Family::Env,
     severity: Severity::Error,
     summary: "A value cannot be converted to its property's type.",
     doc: r#"## What it does
@@ -176,7 +176,7 @@ Write the value in the form the type requires (`MIN_INSTANCES=2`, `ENABLE_X=true
 
 pub static ENV_SCHEMA: Rule = Rule {
     id: "env-schema",
-    family: "env",
+    family: crate::rules::Family::Env,
     severity: Severity::Error,
     summary: "A value violates the schema in any other way (pattern, enum, range, format, ...).",
     doc: r#"## What it does
@@ -220,7 +220,7 @@ commit, so the change is reviewed.
 
 pub static ENV_DUPLICATE: Rule = Rule {
     id: "env-duplicate",
-    family: "env",
+    family: crate::rules::Family::Env,
     severity: Severity::Warning,
     summary: "A variable is set twice in one source (warning).",
     doc: r#"## What it does
@@ -258,7 +258,7 @@ Delete the line that should not be there, so that the file says one thing.
 
 pub static ENV_DIALECT: Rule = Rule {
     id: "env-dialect",
-    family: "env",
+    family: crate::rules::Family::Env,
     severity: Severity::Warning,
     summary: "The value the deploy's consumer reads differs from what the other env-file dialect reads.",
     doc: r#"## What it does

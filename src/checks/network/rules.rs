@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static SG_NOT_FOUND: Rule = Rule {
     id: "sg-not-found",
-    family: "network",
+    family: crate::rules::Family::Network,
     severity: Severity::Error,
     summary: "No security group with that id, or with that name in the VPC, exists in the region.",
     doc: r#"## What it does
@@ -49,7 +49,7 @@ aws ec2 describe-security-groups --filters Name=vpc-id,Values=vpc-0123456789abcd
 
 pub static SG_WRONG_VPC: Rule = Rule {
     id: "sg-wrong-vpc",
-    family: "network",
+    family: crate::rules::Family::Network,
     severity: Severity::Error,
     summary: "The security group exists but in another VPC than the environment's.",
     doc: r#"## What it does
@@ -92,7 +92,7 @@ inside the VPC, so a name that exists only elsewhere is `sg-not-found`."#,
 
 pub static SG_NAME_NOT_ID: Rule = Rule {
     id: "sg-name-not-id",
-    family: "network",
+    family: crate::rules::Family::Network,
     severity: Severity::Error,
     summary: "A launch in a VPC names a security group by name; help gives the id to use.",
     doc: r#"## What it does
@@ -136,7 +136,7 @@ aws ec2 describe-security-groups --filters Name=group-name,Values=web Name=vpc-i
 
 pub static SUBNET_NOT_FOUND: Rule = Rule {
     id: "subnet-not-found",
-    family: "network",
+    family: crate::rules::Family::Network,
     severity: Severity::Error,
     summary: "No subnet with that id exists in the region.",
     doc: r#"## What it does
@@ -178,7 +178,7 @@ aws ec2 describe-subnets --filters Name=vpc-id,Values=vpc-0123456789abcdef0 --re
 
 pub static SUBNET_WRONG_VPC: Rule = Rule {
     id: "subnet-wrong-vpc",
-    family: "network",
+    family: crate::rules::Family::Network,
     severity: Severity::Error,
     summary: "The subnet exists but in another VPC than the environment's.",
     doc: r#"## What it does
@@ -220,7 +220,7 @@ Without `vpc` in preflight.toml this rule does not fire."#,
 
 pub static VPC_NOT_FOUND: Rule = Rule {
     id: "vpc-not-found",
-    family: "network",
+    family: crate::rules::Family::Network,
     severity: Severity::Error,
     summary: "The VPC does not exist in the region.",
     doc: r#"## What it does

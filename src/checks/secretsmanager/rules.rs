@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static SECRET_NOT_FOUND: Rule = Rule {
     id: "secret-not-found",
-    family: "secretsmanager",
+    family: crate::rules::Family::Secretsmanager,
     severity: Severity::Error,
     summary: "A referenced Secrets Manager secret (or its version stage or id) does not exist, or is scheduled for deletion.",
     doc: r#"## What it does
@@ -57,7 +57,7 @@ aws secretsmanager restore-secret --secret-id app/prod/db --region us-east-1
 
 pub static SECRET_NOT_IN_FAILOVER_REGION: Rule = Rule {
     id: "secret-not-in-failover-region",
-    family: "secretsmanager",
+    family: crate::rules::Family::Secretsmanager,
     severity: Severity::Error,
     summary: "A referenced secret has no replica (nor a secret of that name) in a failover region.",
     doc: r#"## What it does

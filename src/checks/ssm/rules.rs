@@ -4,7 +4,7 @@ use crate::rules::{Rule, Severity};
 
 pub static SSM_NOT_FOUND: Rule = Rule {
     id: "ssm-not-found",
-    family: "ssm",
+    family: crate::rules::Family::Ssm,
     severity: Severity::Error,
     summary: "A referenced SSM parameter does not exist in the environment's region.",
     doc: r#"## What it does
@@ -54,7 +54,7 @@ For a public alias, list what the region offers, e.g.
 
 pub static SSM_NOT_IN_FAILOVER_REGION: Rule = Rule {
     id: "ssm-not-in-failover-region",
-    family: "ssm",
+    family: crate::rules::Family::Ssm,
     severity: Severity::Error,
     summary: "A referenced SSM parameter does not exist in a failover region.",
     doc: r#"## What it does

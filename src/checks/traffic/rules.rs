@@ -5,7 +5,7 @@ use crate::rules::{Rule, Severity};
 
 pub static LB_NOT_FOUND: Rule = Rule {
     id: "lb-not-found",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "No load balancer of that name or ARN exists in the region.",
     doc: r#"## What it does
@@ -36,7 +36,7 @@ aws elbv2 describe-load-balancers --region us-east-1 --query 'LoadBalancers[].Lo
 
 pub static LB_WRONG_VPC: Rule = Rule {
     id: "lb-wrong-vpc",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "The load balancer exists but in another VPC than the environment's.",
     doc: r#"## What it does
@@ -60,7 +60,7 @@ or fix `vpc` in preflight.toml if the environment really moved."#,
 
 pub static LB_NOT_ACTIVE: Rule = Rule {
     id: "lb-not-active",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "The load balancer's state is `failed` or `active_impaired`.",
     doc: r#"## What it does
@@ -84,7 +84,7 @@ addresses) and wait until it is `active` before the rollout."#,
 
 pub static LB_PROVISIONING: Rule = Rule {
     id: "lb-provisioning",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Warning,
     summary: "The load balancer is still being provisioned.",
     doc: r#"## What it does
@@ -107,7 +107,7 @@ Wait for it, then run the check again:
 
 pub static LB_ZONE_NOT_ENABLED: Rule = Rule {
     id: "lb-zone-not-enabled",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Warning,
     summary: "A subnet of the environment lies in an Availability Zone the load balancer does not serve.",
     doc: r#"## What it does
@@ -135,7 +135,7 @@ move the targets to subnets of the zones it serves."#,
 
 pub static LB_NOT_IN_FAILOVER_REGION: Rule = Rule {
     id: "lb-not-in-failover-region",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "No load balancer of that name exists in a failover region.",
     doc: r#"## What it does
@@ -159,7 +159,7 @@ region's subnets and listeners, then check the failover records point at it."#,
 
 pub static TARGET_GROUP_NOT_FOUND: Rule = Rule {
     id: "target-group-not-found",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "No target group of that name or ARN exists in the region.",
     doc: r#"## What it does
@@ -188,7 +188,7 @@ aws elbv2 describe-target-groups --region us-east-1 --query 'TargetGroups[].Targ
 
 pub static TARGET_GROUP_WRONG_VPC: Rule = Rule {
     id: "target-group-wrong-vpc",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "The target group exists but in another VPC than the environment's.",
     doc: r#"## What it does
@@ -211,7 +211,7 @@ Name the target group of the environment's VPC, or create one there:
 
 pub static TARGET_GROUP_UNATTACHED: Rule = Rule {
     id: "target-group-unattached",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Warning,
     summary: "The target group is attached to no load balancer.",
     doc: r#"## What it does
@@ -235,7 +235,7 @@ or name the group the listener really forwards to."#,
 
 pub static TARGET_GROUP_NOT_IN_FAILOVER_REGION: Rule = Rule {
     id: "target-group-not-in-failover-region",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "No target group of that name exists in a failover region.",
     doc: r#"## What it does
@@ -259,7 +259,7 @@ region's VPC, and attach it to that region's load balancer."#,
 
 pub static DNS_RECORD_NOT_FOUND: Rule = Rule {
     id: "dns-record-not-found",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "No hosted zone of the account holds a record of that name.",
     doc: r#"## What it does
@@ -291,7 +291,7 @@ List the zone's records and fix the name:
 
 pub static DNS_DANGLING_TARGET: Rule = Rule {
     id: "dns-dangling-target",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "A record set points at a load balancer that does not exist.",
     doc: r#"## What it does
@@ -318,7 +318,7 @@ with an UPSERT of the alias target), or recreate the load balancer and then upda
 
 pub static DNS_HEALTH_CHECK_NOT_FOUND: Rule = Rule {
     id: "dns-health-check-not-found",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "A record set names a health check that does not exist.",
     doc: r#"## What it does
@@ -342,7 +342,7 @@ its id on the record set (`aws route53 change-resource-record-sets`, UPSERT)."#,
 
 pub static DNS_FAILOVER_INCOMPLETE: Rule = Rule {
     id: "dns-failover-incomplete",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "A failover PRIMARY without a SECONDARY (or the reverse), or one without a target.",
     doc: r#"## What it does
@@ -367,7 +367,7 @@ Create the missing record set (same name and type, `Failover: SECONDARY`, its ow
 
 pub static DNS_FAILOVER_REGION: Rule = Rule {
     id: "dns-failover-region",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "The failover SECONDARY's target is not in one of the environment's failover regions.",
     doc: r#"## What it does
@@ -391,7 +391,7 @@ preflight.toml if the failover region changed."#,
 
 pub static DNS_FAILOVER_NEVER_TRIGGERS: Rule = Rule {
     id: "dns-failover-never-triggers",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Warning,
     summary: "A failover PRIMARY has no health check and no target-health evaluation.",
     doc: r#"## What it does
@@ -415,7 +415,7 @@ Set `EvaluateTargetHealth: true` on the primary's alias target, or attach a heal
 
 pub static ROUTES_TO_MISMATCH: Rule = Rule {
     id: "routes-to-mismatch",
-    family: "traffic",
+    family: crate::rules::Family::Traffic,
     severity: Severity::Error,
     summary: "An `x-routes-to` target group or record does not lead to the named load balancer.",
     doc: r#"## What it does
