@@ -128,6 +128,14 @@ fn junit_parses_back_with_a_case_per_variable() {
         suites.iter().map(|s| s.attribute("failures").unwrap().parse::<usize>().unwrap()).sum::<usize>()
     );
     assert!(suites.iter().any(|s| s.attribute("name") == Some("ami")), "resource checks get their own suite");
+    for suite in &suites {
+        let property = |name: &str| {
+            suite.descendants().find(|n| n.has_tag_name("property") && n.attribute("name") == Some(name)).and_then(|n| n.attribute("value")).map(str::to_string)
+        };
+        assert_eq!(property("verdict").as_deref(), Some("blocked"), "every suite carries the verdict");
+        assert_eq!(property("environment").as_deref(), Some("production"));
+        assert!(property("fingerprint").is_some_and(|f| f.starts_with("sha256:")));
+    }
 }
 
 #[test]

@@ -1,34 +1,54 @@
-//! `--format junit`: JUnit XML for CI systems that show test reports (GitLab, Jenkins, ...).
-//! One suite per check family, one case per variable, resource, artifact or comparison
-//! checked: a passing gate shows green cases; each finding is a failure of its case; a check
-//! that could not complete is a skipped case.
+//! `--format junit`: JUnit XML for CI systems that show test reports (GitLab, Jenkins, ...),
+//! written by `quick-junit` (the model and serializer nextest uses). One suite per check family,
+//! one case per variable, resource, artifact or comparison checked: a passing gate shows green
+//! cases; a case with error findings fails (every finding in its description), warnings go to
+//! its system-out; a check that could not complete is a skipped case of the `unverified` suite.
+//! Each suite carries the environment, account, fingerprint and verdict as properties.
 
 use std::collections::BTreeMap;
 
-use super::Report;
-use crate::rules::Severity;
+use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 cannot carry most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use super::{Finding, Report};
+use crate::rules::Severity;
 
 #[derive(Default)]
 struct Case {
     failures: Vec<String>,
     warnings: Vec<String>,
+}
+
+/// The case a finding belongs to: its variable, the fingerprint, or the environment as a whole.
+fn case_name(f: &Finding) -> String {
+    match &f.key {
+        Some(k) => k.clone(),
+        None if *f.rule == crate::checks::drift::rules::FINGERPRINT_MISMATCH => "fingerprint".into(),
+        None => "(environment)".into(),
+    }
+}
+
+fn text(f: &Finding) -> String {
+    let loc = f.location.as_ref().map(|l| format!(" at {}:{}:{}", l.path, l.line, l.column)).unwrap_or_default();
+    let region = f.region.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+    format!("[{}]{region} {}{loc}\nhelp: {}", f.rule.id, f.message, f.help)
+}
+
+fn test_case(family: &str, name: &str, case: &Case) -> TestCase {
+    let status = match case.failures.as_slice() {
+        [] => TestCaseStatus::success(),
+        [first, rest @ ..] => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let more = if rest.is_empty() { String::new() } else { format!(" (and {} more)", rest.len()) };
+            status.set_message(format!("{}{more}", first.lines().next().unwrap_or(""))).set_type("error").set_description(case.failures.join("\n\n"));
+            status
+        }
+    };
+    let mut test = TestCase::new(name, status);
+    test.set_classname(format!("preflight.{family}"));
+    if !case.warnings.is_empty() {
+        test.set_system_out(case.warnings.join("\n"));
+    }
+    test
 }
 
 pub fn render(report: &Report) -> String {
@@ -37,70 +57,39 @@ pub fn render(report: &Report) -> String {
         suites.entry(family.as_str()).or_default().entry(name.clone()).or_default();
     }
     for f in &report.findings {
-        let name = match &f.key {
-            Some(k) => k.clone(),
-            None if *f.rule == crate::checks::drift::rules::FINGERPRINT_MISMATCH => "fingerprint".into(),
-            None => "(environment)".into(),
-        };
-        let case = suites.entry(f.rule.family.as_str()).or_default().entry(name).or_default();
-        let loc = f.location.as_ref().map(|l| format!(" at {}:{}:{}", l.path, l.line, l.column)).unwrap_or_default();
-        let region = f.region.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-        let text = format!("[{}]{region} {}{loc}\nhelp: {}", f.rule.id, f.message, f.help);
+        let case = suites.entry(f.rule.family.as_str()).or_default().entry(case_name(f)).or_default();
         match f.severity {
-            Severity::Error => case.failures.push(text),
-            Severity::Warning => case.warnings.push(text),
+            Severity::Error => case.failures.push(text(f)),
+            Severity::Warning => case.warnings.push(text(f)),
         }
     }
-    let skipped: Vec<String> =
-        report.unverified.iter().map(|u| format!("{}{}: {}", u.check, u.region.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(), u.reason)).collect();
-
-    let total: usize = suites.values().map(BTreeMap::len).sum::<usize>() + skipped.len();
-    let failures: usize = suites.values().flat_map(|s| s.values()).filter(|c| !c.failures.is_empty()).count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!(
-        "<testsuites name=\"preflight {}\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\">\n",
-        esc(&report.environment),
-        skipped.len()
-    ));
+    let properties = [
+        Property::new("environment", report.environment.as_str()),
+        Property::new("account", report.account.as_deref().unwrap_or("")),
+        Property::new("fingerprint", report.fingerprint.as_str()),
+        Property::new("verdict", report.verdict().as_str()),
+    ];
+    let mut junit = Junit::new(format!("preflight {}", report.environment));
     for (family, cases) in &suites {
-        let f = cases.values().filter(|c| !c.failures.is_empty()).count();
-        out.push_str(&format!("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"0\">\n", esc(family), cases.len()));
-        out.push_str(&format!(
-            "    <properties>\n      <property name=\"environment\" value=\"{}\"/>\n      <property name=\"account\" value=\"{}\"/>\n      <property name=\"fingerprint\" value=\"{}\"/>\n    </properties>\n",
-            esc(&report.environment),
-            esc(report.account.as_deref().unwrap_or("")),
-            esc(&report.fingerprint)
-        ));
-        for (name, case) in cases {
-            out.push_str(&format!("    <testcase classname=\"preflight.{}\" name=\"{}\"", esc(family), esc(name)));
-            if case.failures.is_empty() && case.warnings.is_empty() {
-                out.push_str("/>\n");
-                continue;
-            }
-            out.push_str(">\n");
-            for text in &case.failures {
-                let first = text.lines().next().unwrap_or("");
-                out.push_str(&format!("      <failure message=\"{}\" type=\"error\">{}</failure>\n", esc(first), esc(text)));
-            }
-            if !case.warnings.is_empty() {
-                out.push_str(&format!("      <system-out>{}</system-out>\n", esc(&case.warnings.join("\n"))));
-            }
-            out.push_str("    </testcase>\n");
-        }
-        out.push_str("  </testsuite>\n");
+        let mut suite = TestSuite::new(*family);
+        suite.add_properties(properties.clone());
+        suite.add_test_cases(cases.iter().map(|(name, case)| test_case(family, name, case)));
+        junit.add_test_suite(suite);
     }
-    if !skipped.is_empty() {
-        out.push_str(&format!("  <testsuite name=\"unverified\" tests=\"{n}\" failures=\"0\" errors=\"0\" skipped=\"{n}\">\n", n = skipped.len()));
-        for s in &skipped {
-            out.push_str(&format!(
-                "    <testcase classname=\"preflight.unverified\" name=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                esc(s),
-                esc(s)
-            ));
+    if !report.unverified.is_empty() {
+        let mut suite = TestSuite::new("unverified");
+        suite.add_properties(properties.clone());
+        for u in &report.unverified {
+            let what = format!("{}{}: {}", u.check, u.region.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(), u.reason);
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(what.as_str());
+            let mut test = TestCase::new(what.as_str(), status);
+            test.set_classname("preflight.unverified");
+            suite.add_test_case(test);
         }
-        out.push_str("  </testsuite>\n");
+        junit.add_test_suite(suite);
     }
-    out.push_str(&format!("  <!-- verdict {} fingerprint {} -->\n", report.verdict().as_str(), esc(&report.fingerprint)));
-    out.push_str("</testsuites>\n");
-    out
+    // Serializing an in-memory model into a String cannot fail on I/O; fall back to an empty
+    // report rather than panic if it ever did.
+    junit.to_string().unwrap_or_else(|e| format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- junit serialization failed: {e} -->\n<testsuites/>\n"))
 }
