@@ -146,6 +146,7 @@ fn sts_unreachable_is_unverified_never_a_pass() {
 
 #[test]
 fn a_malformed_account_or_role_is_a_located_usage_error() {
+    let mut wrong = Vec::new();
     for (extra, needle) in [
         ("account = \"12345\"\n", "is not an AWS account id"),
         ("role_arn = \"arn:aws:iam::222222222222:user/x\"\n", "is not an IAM role ARN"),
@@ -156,9 +157,11 @@ fn a_malformed_account_or_role_is_a_located_usage_error() {
         let mut c = preflight(dir.path());
         c.args(["check", "--env", "production", "--offline"]);
         let r = run(c);
-        assert_eq!(r.code, 2, "{extra}: {}", r.stderr);
-        assert!(r.stderr.contains(needle) && r.stderr.contains("preflight.toml:1"), "{extra}: {}", r.stderr);
+        if r.code != 2 || !r.stderr.contains(needle) || !r.stderr.contains("preflight.toml:1") {
+            wrong.push(format!("{extra}-> exit {}, expected 2 saying {needle:?} at preflight.toml:1:\n{}", r.code, r.stderr));
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]

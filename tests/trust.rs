@@ -376,6 +376,7 @@ fn many_findings_of_one_rule_are_capped_per_file() {
 fn absurd_timeouts_are_usage_errors_not_panics() {
     let schema = r#"{"properties": {"A": {"type": "string"}}}"#;
     let dir = repo(&[("preflight.toml", CONFIG), ("env.schema.json", schema), ("prod.env", "A=1\n")]);
+    let mut wrong = Vec::new();
     for args in [
         vec!["check", "--timeout", "18446744073709551615s"],
         vec!["check", "--offline", "--timeout", "18446744073709551615s"],
@@ -385,10 +386,12 @@ fn absurd_timeouts_are_usage_errors_not_panics() {
         let mut c = preflight(dir.path());
         c.args(&args);
         let r = run(c);
-        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        assert!(r.stderr.contains("limit of 1h") || r.stderr.contains("invalid value"), "{args:?}: {}", r.stderr);
-        assert!(!r.stderr.contains("panicked"));
+        let said = r.stderr.contains("limit of 1h") || r.stderr.contains("invalid value");
+        if r.code != 2 || !said || r.stderr.contains("panicked") {
+            wrong.push(format!("{args:?} -> exit {}: {}", r.code, r.stderr));
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]

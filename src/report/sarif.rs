@@ -55,7 +55,11 @@ fn result(report: &Report, rules: &[&Rule], f: &Finding) -> SarifResult {
         .level(level)
         .message(text(format!("{subject}{}{help}", f.message)))
         .locations(vec![Location::builder().physical_location(physical).build()])
-        .properties(bag([("key", f.key.as_ref().map(|k| json!(k))), ("region", f.region.as_ref().map(|r| json!(r))), ("via", f.via.as_ref().map(|v| json!(v)))]))
+        .properties(bag([
+            ("key", f.key.as_ref().map(|k| json!(k))),
+            ("region", f.region.as_ref().map(|r| json!(r))),
+            ("via", f.via.as_ref().map(|v| json!(v))),
+        ]))
         .build()
 }
 
