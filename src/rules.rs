@@ -85,3 +85,47 @@ impl PartialEq for Rule {
     }
 }
 impl Eq for Rule {}
+
+impl Rule {
+    /// The report lines the doc's `## Example` shows (`error[ami-not-found]: LAUNCH_AMI: ...`).
+    pub fn example_lines(&self) -> Vec<&'static str> {
+        let example = self.doc.split("## Example").nth(1).and_then(|e| e.split("\n## ").next()).unwrap_or("");
+        example.lines().filter(|l| l.starts_with("error[") || l.starts_with("warning[")).collect()
+    }
+}
+
+/// A finding as a rule's documented example prints it: `severity[rule]: KEY: message`, or
+/// `severity[rule]: message` when it names no variable.
+pub fn example_line(severity: Severity, id: &str, key: Option<&str>, message: &str) -> String {
+    let key = key.map(|k| format!("{k}: ")).unwrap_or_default();
+    format!("{}[{id}]: {key}{message}", severity.as_str())
+}
+
+/// An example line with the values a real run cannot reproduce replaced by placeholders: AWS
+/// resource ids (and the docs' `vpc-0aaa...` abbreviations), account ids, digests, commit ids,
+/// ELB DNS names' random part, hosted zone ids and UUIDs. Two lines with the same shape say the
+/// same thing in the same words: the tests compare a documented example with the real line this
+/// way, so the docs cannot drift from the output.
+#[doc(hidden)]
+pub fn example_shape(line: &str) -> String {
+    use std::sync::LazyLock;
+    static PLACEHOLDERS: LazyLock<Vec<(regex::Regex, &'static str)>> = LazyLock::new(|| {
+        [
+            (r"\b([a-z][a-z0-9-]*)-[0-9a-z]+\.([a-z]{2}-[a-z]+-\d)\.elb\.amazonaws\.com", "$1-*.$2.elb.amazonaws.com"),
+            (r"\b(ami|sg|subnet|vpc|lt|key|i)-[0-9a-f]*(\.\.\.|…|\b)", "$1-*"),
+            (r"\bsha256:[0-9a-f]+(\.\.\.|…)?", "sha256:*"),
+            (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "UUID"),
+            (r"\b\d{12}\b", "ACCOUNT"),
+            (r"\b[0-9a-f]{7,40}\b", "COMMIT"),
+            (r"\b[0-9A-Z]{12,32}\b", "ZONE"),
+        ]
+        .into_iter()
+        .map(|(pattern, with)| (regex::Regex::new(pattern).expect("a valid pattern"), with))
+        .collect()
+    });
+    let mut out = line.trim().to_string();
+    for (pattern, with) in PLACEHOLDERS.iter() {
+        out = pattern.replace_all(&out, *with).into_owned();
+    }
+    out
+}

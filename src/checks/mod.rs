@@ -39,7 +39,7 @@ impl LiveCtx<'_> {
 
     /// How a value is named in a message: quoted, or hidden for a secret variable.
     pub fn show(&self, var: &str, value: &str) -> String {
-        if (self.is_secret)(var) { "the value".to_string() } else { format!("`{value}`") }
+        if (self.is_secret)(var) { "`****`".to_string() } else { format!("`{value}`") }
     }
 
     /// Where the variable's value is written.

@@ -754,6 +754,16 @@ impl Cloud for AwsCloud {
                         Err(e) => return Err(classify(&e)),
                     }
                 }
+                // None of the versions exists, but the template does (VersionNotFound): answer
+                // its `$Latest` too, so the answer says the template is there and only the
+                // version is missing.
+                if out.is_empty() {
+                    match ask(vec!["$Latest".to_string()]).await {
+                        Ok(found) => out.extend(found),
+                        Err(e) if e.code().is_some_and(|c| c.contains("NotFound")) => {}
+                        Err(e) => return Err(classify(&e)),
+                    }
+                }
                 Ok(out)
             }
             Err(e) => Err(classify(&e)),

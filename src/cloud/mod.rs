@@ -334,7 +334,8 @@ pub trait Cloud: Sync {
     }
     /// These versions (`$Default`, `$Latest`, numbers) of one launch template (an id or a
     /// name). A template that does not exist answers `Ok(vec![])`; a version that does not
-    /// exist is left out.
+    /// exist is left out, and when none of them exists the answer holds the template's
+    /// `$Latest` (so an empty answer always means the template itself is missing).
     async fn launch_template_versions(&self, region: &str, template: &str, versions: &[String]) -> Result<Vec<TemplateVersion>, CloudError> {
         let _ = (region, template, versions);
         Err(unsupported("ec2:DescribeLaunchTemplateVersions"))

@@ -180,6 +180,26 @@ mod tests {
         assert_eq!(out.findings[0].severity, crate::rules::Severity::Warning);
     }
 
+    /// The documented examples of the states moto cannot hold (a pending image, a deprecated
+    /// one) print what the judge prints (tests/doc_examples.rs compares the others live).
+    #[test]
+    fn documented_examples_of_pending_and_deprecated_images() {
+        const ID: &str = "ami-0abc1234def567890";
+        let res = vec![("LAUNCH_AMI".to_string(), AwsKind::Image, ID.to_string())];
+        let cases = [
+            (&super::rules::AMI_NOT_AVAILABLE, image(ID, "launcher-2024-06-01", "pending", "x86_64", None)),
+            (&super::rules::AMI_DEPRECATED, image(ID, "al2023-ami-2023.4.20240401.1-kernel-6.1-x86_64", "available", "x86_64", Some("2024-07-01T00:00:00Z"))),
+        ];
+        for (rule, image) in cases {
+            let out = run(&res, Answers { images: Some(Ok(vec![image])), ..Default::default() }, &[]);
+            let printed: Vec<String> = out.findings.iter().map(|f| crate::rules::example_line(f.severity, f.rule.id, f.key.as_deref(), &f.message)).collect();
+            for line in rule.example_lines() {
+                let shape = crate::rules::example_shape(line);
+                assert!(printed.iter().any(|p| crate::rules::example_shape(p) == shape), "{}: documented\n  {line}\nprinted\n  {printed:?}", rule.id);
+            }
+        }
+    }
+
     #[test]
     fn missing_unavailable_and_architecture() {
         let res = vec![

@@ -28,7 +28,7 @@ to one machine per region.
 LAUNCH_AMI=ami-0abc1234def567890
 ```
 ```
-error[ami-not-found]: LAUNCH_AMI: image ami-0abc1234def567890 does not exist in us-east-1
+error[ami-not-found]: LAUNCH_AMI: image `ami-0abc1234def567890` does not exist in us-east-1, or is not visible to this account
   --> deploy/production.env:1:12
 ```
 
@@ -109,7 +109,7 @@ deregistered, and then the launch fails like `ami-not-found`.
 LAUNCH_AMI=ami-0abc1234def567890
 ```
 ```
-warning[ami-deprecated]: LAUNCH_AMI: image ami-0abc1234def567890 (al2023-ami-2023.4.20240401.1-kernel-6.1-x86_64) was deprecated on 2024-07-01T00:00:00Z
+warning[ami-deprecated]: LAUNCH_AMI: image `ami-0abc1234def567890` (al2023-ami-2023.4.20240401.1-kernel-6.1-x86_64) has been deprecated since 2024-07-01T00:00:00Z
   --> deploy/production.env:1:12
 ```
 
@@ -153,7 +153,7 @@ region = "us-east-1"
 failover_regions = ["us-west-2"]
 ```
 ```
-error[ami-not-in-failover-region]: LAUNCH_AMI: no available image named launcher-2024-06-01 in us-west-2 (ami-0abc1234def567890 in us-east-1)
+error[ami-not-in-failover-region]: LAUNCH_AMI: no available image named launcher-2024-06-01 in failover region us-west-2
   --> deploy/production.env:1:12
 ```
 
@@ -195,7 +195,7 @@ LAUNCH_AMI=ami-0abc1234def567890
 INSTANCE_TYPE=c5.large
 ```
 ```
-error[ami-architecture-mismatch]: LAUNCH_AMI: image ami-0abc1234def567890 is arm64, but INSTANCE_TYPE c5.large supports x86_64 only
+error[ami-architecture-mismatch]: LAUNCH_AMI: image `ami-0abc1234def567890` is arm64, but instance type c5.large (INSTANCE_TYPE) runs x86_64
   --> deploy/production.env:1:12
 ```
 

@@ -28,7 +28,7 @@ paths = ["tools/launcher", "go.mod", "go.sum"]
 provenance = "dist/launcher.provenance.json"
 ```
 ```
-error[artifact-unstamped]: launcher: provenance file dist/launcher.provenance.json does not exist
+error[artifact-unstamped]: launcher: its provenance file dist/launcher.provenance.json does not exist
 ```
 
 ## How to fix
@@ -66,7 +66,7 @@ not rebuild it, and the fix did not go live.
 ## Example
 ```
 $ preflight check --env production
-error[artifact-stale]: launcher: built from 3f2a9c1, but its paths differ at a41d07e (the commit being deployed)
+error[artifact-stale]: launcher: its sources changed since it was built (built from 3f2a9c1e0b7d): recorded sha256:4d790e37501f, now sha256:424da85718cd; changed since: added tools/launcher/retry.go, modified tools/launcher/scale.go; by a41d07e2c9f1 launcher: retry launches
   = help: rebuild launcher, then run `preflight stamp --artifact launcher`
 ```
 
@@ -108,7 +108,7 @@ difference, no review saw the change, and a clean rebuild in CI produces somethi
 $ git status --short -- tools/launcher go.mod go.sum
  M tools/launcher/scale.go
 $ preflight check --env production
-error[artifact-dirty]: launcher: uncommitted changes under tools/launcher (tools/launcher/scale.go)
+error[artifact-dirty]: launcher: uncommitted changes under its paths: tools/launcher/scale.go
 ```
 
 ## How to fix
@@ -144,7 +144,7 @@ stale.
 $ git status --short -- tools/launcher
 ?? tools/launcher/retry.go
 $ preflight check --env production
-error[artifact-untracked]: launcher: tools/launcher/retry.go is not tracked by git
+error[artifact-untracked]: launcher: files git does not track under its paths: tools/launcher/retry.go
 ```
 
 ## How to fix

@@ -49,7 +49,7 @@ the new VPC.
 
 ## Example
 ```
-error[asg-wrong-vpc]: WEB_GROUP: Auto Scaling group `web` launches into subnet-0aaa... of vpc-0old..., not the environment's vpc-0new...
+error[asg-wrong-vpc]: WEB_GROUP: Auto Scaling group `web-staging` launches into subnet-0aaa1111bbbb2222c of vpc-0fedcba9876543210, not the environment's vpc-0123456789abcdef0
 ```
 
 ## How to fix
@@ -93,7 +93,7 @@ with no machine behind it. It is a warning: a group parked on purpose is legitim
 
 ## Example
 ```
-warning[asg-no-capacity]: WEB_GROUP: Auto Scaling group `web` has a maximum size of 0
+warning[asg-no-capacity]: WEB_GROUP: Auto Scaling group `web-canary` has a maximum size of 0
 ```
 
 ## How to fix
@@ -173,7 +173,7 @@ the template was not rebuilt from them (the incident's stale launcher, again).
 
 ## Example
 ```
-error[launch-template-mismatch]: WEB_GROUP: ImageId of launch template web-lt version 4 is `ami-0aaa...`, but LAUNCH_AMI is `ami-0bbb...`
+error[launch-template-mismatch]: WEB_GROUP: ImageId of Auto Scaling group web, launch template web-lt version 4 ($Latest) is `ami-0aaa1111bbbb2222c`, but LAUNCH_AMI is `ami-0bbb3333cccc4444d`
 ```
 
 ## How to fix

@@ -22,18 +22,18 @@ launches into that zone fail and the fleet quietly loses a zone.
 ## Example
 ```
 # deploy/production.env
-INSTANCE_TYPE=c7g.large
+INSTANCE_TYPE=t3.micro
 SUBNET_IDS=subnet-0aaa1111bbbb2222c,subnet-0ddd3333eeee4444f
 ```
 ```
-error[instance-type-not-offered]: INSTANCE_TYPE: c7g.large is not offered in us-east-1e (zone of subnet-0ddd3333eeee4444f)
+error[instance-type-not-offered]: INSTANCE_TYPE: instance type `t3.micro` is not offered in us-east-1e (zone of the environment's subnets)
   --> deploy/production.env:1:15
 ```
 
 ## How to fix
 See where the type is offered:
 ```
-aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=instance-type,Values=c7g.large --region us-east-1 --query 'InstanceTypeOfferings[].Location'
+aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=instance-type,Values=t3.micro --region us-east-1 --query 'InstanceTypeOfferings[].Location'
 ```
 Then use subnets in those zones, or pick a type offered in all of the environment's zones
 (and, if its architecture changes, an image to match: see `ami-architecture-mismatch`).
@@ -69,7 +69,7 @@ missing template launches nothing.
 LAUNCH_TEMPLATE=web-launcher
 ```
 ```
-error[launch-template-not-found]: LAUNCH_TEMPLATE: launch template web-launcher does not exist in us-east-1
+error[launch-template-not-found]: LAUNCH_TEMPLATE: launch template `web-launcher` does not exist in us-east-1
   --> deploy/production.env:1:17
 ```
 
@@ -110,7 +110,7 @@ start.
 SSH_KEY_NAME=deploy-2024
 ```
 ```
-error[key-pair-not-found]: SSH_KEY_NAME: key pair deploy-2024 does not exist in us-east-1
+error[key-pair-not-found]: SSH_KEY_NAME: key pair `deploy-2024` does not exist in us-east-1
   --> deploy/production.env:1:14
 ```
 

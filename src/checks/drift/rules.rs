@@ -26,7 +26,7 @@ tested_as = "staging"
 ```
 ```
 $ preflight check --env production
-error[drift-missing]: NEW_VPC_ENABLED: set in the tested environment (staging) but not in production
+error[drift-missing]: NEW_VPC_ENABLED: set in the tested environment staging, not here
 ```
 
 ## How to fix
@@ -57,7 +57,7 @@ rollout is unknown until it is live.
 ## Example
 ```
 $ preflight check --env production --against locks/staging.lock.json
-error[drift-extra]: LEGACY_SG_NAME: set in production but not in the tested environment (staging)
+error[drift-extra]: LEGACY_SG_NAME: set here, but not in the tested environment staging
   --> deploy/production.env:9:1
 ```
 
@@ -136,7 +136,7 @@ environment in the incident it was built against.
 LAUNCH_AMI=ami-0abc1234def567890
 ```
 ```
-error[drift-resource]: LAUNCH_AMI: image ami-0abc1234def567890 is launcher-2024-05-20 (x86_64); staging tested launcher-2024-06-01 (x86_64)
+error[drift-resource]: LAUNCH_AMI: tested image launcher-2024-06-01, target image launcher-2024-05-20
   --> deploy/production.env:1:12
 ```
 
@@ -172,7 +172,7 @@ launcher that staging validated is not the launcher production will run.
 ## Example
 ```
 $ preflight check --env production
-error[drift-artifact]: launcher: source digest sha256:7d4e09c2... differs from sha256:1c9e5a17... tested in staging
+error[drift-artifact]: launcher: its sources differ from the ones tested in staging: tested sha256:4d790e37501f, now sha256:424da85718cd; changed since: added tools/launcher/retry.go, modified tools/launcher/scale.go; by a41d07e2c9f1 launcher: retry launches
 ```
 
 ## How to fix
@@ -210,7 +210,7 @@ parameter updated, a public alias moved to a new image, or another commit pushed
 ```
 $ preflight check --env production --format json --output report.json   # the gate
 $ preflight check --env production --expect-fingerprint sha256:9b1f...   # at deploy
-error[fingerprint-mismatch]: production: fingerprint is sha256:4c02..., expected sha256:9b1f...
+error[fingerprint-mismatch]: the environment's fingerprint is sha256:4c02..., not the expected sha256:9b1f...
 ```
 
 ## How to fix

@@ -28,7 +28,7 @@ APP_MOTD="Maintenance tonight
 INSTANCE_TYPE=c7g.large
 ```
 ```
-error[env-syntax]: deploy/production.env:3:10: unterminated double-quoted value
+error[env-syntax]: unterminated double-quoted value (opened at line 2, column 10)
 ```
 
 ## How to fix
@@ -71,7 +71,7 @@ LAUNCH_AMI=ami-0abc1234def567890
 SECURITY_GROUPS=sg-0a1b2c3d4e5f67890
 ```
 ```
-error[env-missing]: SUBNET_IDS: required variable is not set in production
+error[env-missing]: SUBNET_IDS: required by the schema but not set
 ```
 
 ## How to fix
@@ -113,7 +113,7 @@ a default, or to nothing. Nothing else in the pipeline notices.
 LAUNCH_AMI_ID=ami-0abc1234def567890
 ```
 ```
-error[env-unknown]: LAUNCH_AMI_ID: not allowed by the schema
+error[env-unknown]: LAUNCH_AMI_ID: set, but the schema does not allow it
   --> deploy/production.env:1:1
 ```
 
@@ -201,7 +201,7 @@ is a value nobody expected, and a rollout with it is a rollout nobody tested.
 DEPLOY_COLOR=gren
 ```
 ```
-error[env-schema]: DEPLOY_COLOR: "gren" is not one of "blue", "green"
+error[env-schema]: DEPLOY_COLOR: "gren" is not one of "blue" or "green"
   --> deploy/production.env:1:14
 ```
 
@@ -242,7 +242,7 @@ INSTANCE_TYPE=c7g.large
 LAUNCH_AMI=ami-0fed4321cba098765
 ```
 ```
-warning[env-duplicate]: LAUNCH_AMI: set again on line 3 (first on line 1); the last value wins
+warning[env-duplicate]: LAUNCH_AMI: set again; this value overrides the one on line 1
   --> deploy/production.env:3:1
 ```
 

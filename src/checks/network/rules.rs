@@ -29,7 +29,7 @@ existed in staging and not in production, and the fleet shrank to one machine pe
 SECURITY_GROUPS=sg-0a1b2c3d4e5f67890,web-new
 ```
 ```
-error[sg-not-found]: SECURITY_GROUPS: security group web-new does not exist in vpc-0123456789abcdef0 (us-east-1)
+error[sg-not-found]: SECURITY_GROUPS: no security group named `web-new` in vpc-0123456789abcdef0 in us-east-1
   --> deploy/production.env:1:38
 ```
 
@@ -73,7 +73,7 @@ vpc = "vpc-0123456789abcdef0"
 SECURITY_GROUPS=sg-0a1b2c3d4e5f67890
 ```
 ```
-error[sg-wrong-vpc]: SECURITY_GROUPS: security group sg-0a1b2c3d4e5f67890 (web) is in vpc-0fedcba9876543210, not vpc-0123456789abcdef0
+error[sg-wrong-vpc]: SECURITY_GROUPS: security group `sg-0a1b2c3d4e5f67890` (web-staging) is in vpc-0fedcba9876543210, not in the environment's vpc vpc-0123456789abcdef0
   --> deploy/production.env:1:17
 ```
 
@@ -115,7 +115,7 @@ group names that were right in staging and wrong in production.
 SECURITY_GROUPS=web,ssh-bastion
 ```
 ```
-error[sg-name-not-id]: SECURITY_GROUPS: web is a group name; launches in vpc-0123456789abcdef0 need the group id
+error[sg-name-not-id]: SECURITY_GROUPS: names security group `web` by name; launches into a VPC need its id
   --> deploy/production.env:1:17
   = help: use sg-0a1b2c3d4e5f67890 (web in vpc-0123456789abcdef0)
 ```
@@ -159,7 +159,7 @@ that were right in staging and wrong in production.
 SUBNET_IDS=subnet-0aaa1111bbbb2222c,subnet-0ddd3333eeee4444f
 ```
 ```
-error[subnet-not-found]: SUBNET_IDS: subnet subnet-0ddd3333eeee4444f does not exist in us-east-1
+error[subnet-not-found]: SUBNET_IDS: subnet `subnet-0ddd3333eeee4444f` does not exist in us-east-1
   --> deploy/production.env:1:37
 ```
 
@@ -202,7 +202,7 @@ vpc = "vpc-0123456789abcdef0"
 SUBNET_IDS=subnet-0aaa1111bbbb2222c
 ```
 ```
-error[subnet-wrong-vpc]: SUBNET_IDS: subnet subnet-0aaa1111bbbb2222c is in vpc-0fedcba9876543210, not vpc-0123456789abcdef0
+error[subnet-wrong-vpc]: SUBNET_IDS: subnet `subnet-0aaa1111bbbb2222c` is in vpc-0fedcba9876543210, not in the environment's vpc vpc-0123456789abcdef0
   --> deploy/production.env:1:12
 ```
 
@@ -244,7 +244,7 @@ against a VPC that is not there.
 VPC_ID=vpc-0fedcba9876543210
 ```
 ```
-error[vpc-not-found]: VPC_ID: vpc vpc-0fedcba9876543210 does not exist in us-east-1
+error[vpc-not-found]: VPC_ID: VPC `vpc-0fedcba9876543210` does not exist in us-east-1
   --> deploy/production.env:1:8
 ```
 

@@ -32,10 +32,10 @@ nobody remembers deleting it.
 ## Example
 ```
 # deploy/production.env
-DB_PASSWORD={{resolve:secretsmanager:app/prod/db:SecretString:password}}
+DB_PASSWORD={{resolve:secretsmanager:app/production/db:SecretString:password}}
 ```
 ```
-error[secret-not-found]: DB_PASSWORD: Secrets Manager secret app/prod/db does not exist in us-east-1
+error[secret-not-found]: DB_PASSWORD: Secrets Manager secret app/production/db does not exist in us-east-1
   --> deploy/production.env:1:13
 ```
 
@@ -79,7 +79,7 @@ there, the failover deploy starts tasks that cannot pull their secrets, or an ap
 DB_PASSWORD={{resolve:secretsmanager:app/prod/db}}
 ```
 ```
-error[secret-not-in-failover-region]: DB_PASSWORD: Secrets Manager secret app/prod/db has no replica in failover region us-west-2
+error[secret-not-in-failover-region]: DB_PASSWORD: Secrets Manager secret app/prod/db has no replica (nor a secret of that name) in failover region us-west-2
   --> deploy/production.env:1:13
 ```
 

@@ -25,10 +25,10 @@ resolves nothing: the launch fails, or the application starts without its settin
 ## Example
 ```
 # deploy/production.env
-LAUNCH_AMI={{resolve:ssm:/app/prod/launch-ami}}
+LAUNCH_AMI={{resolve:ssm:/app/prod/launch-ami-v2}}
 ```
 ```
-error[ssm-not-found]: LAUNCH_AMI: SSM parameter /app/prod/launch-ami does not exist in us-east-1
+error[ssm-not-found]: LAUNCH_AMI: SSM parameter /app/prod/launch-ami-v2 does not exist in us-east-1
   --> deploy/production.env:1:12
 ```
 
@@ -39,7 +39,7 @@ aws ssm get-parameters-by-path --path /app/prod/ --recursive --region us-east-1 
 ```
 Then correct the reference, or create the parameter in that region:
 ```
-aws ssm put-parameter --name /app/prod/launch-ami --type String --value ami-0abc1234def567890 --region us-east-1
+aws ssm put-parameter --name /app/prod/launch-ami-v2 --type String --value ami-0abc1234def567890 --region us-east-1
 ```
 For a public alias, list what the region offers, e.g.
 `aws ssm get-parameters-by-path --path /aws/service/ami-amazon-linux-latest --region us-east-1 --query 'Parameters[].Name'`.
@@ -76,7 +76,7 @@ failover is the only way out.
 LAUNCH_AMI={{resolve:ssm:/app/prod/launch-ami}}
 ```
 ```
-error[ssm-not-in-failover-region]: LAUNCH_AMI: SSM parameter /app/prod/launch-ami does not exist in failover region us-west-2
+error[ssm-not-in-failover-region]: LAUNCH_AMI: SSM parameter `/app/prod/launch-ami` does not exist in failover region us-west-2
   --> deploy/production.env:1:12
 ```
 

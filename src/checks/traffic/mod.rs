@@ -627,6 +627,32 @@ mod tests {
         assert_eq!(judged(&[("WEB_LB", AwsKind::LoadBalancer, LB_ARN)], &answers), []);
     }
 
+    /// The documented examples of the states moto cannot hold print what the judge prints
+    /// (tests/doc_examples.rs compares the others live).
+    #[test]
+    fn documented_examples_of_failed_and_provisioning_load_balancers() {
+        for (state, rule) in [("failed", &super::rules::LB_NOT_ACTIVE), ("provisioning", &super::rules::LB_PROVISIONING)] {
+            let named = |state: &str| LoadBalancer { name: "web-prod".into(), ..lb(state) };
+            let answers = TrafficAnswers {
+                load_balancers: [("us-east-1".to_string(), Ok(vec![named(state)])), ("us-west-2".to_string(), Ok(vec![named("active")]))].into_iter().collect(),
+                ..Default::default()
+            };
+            let resources = vec![("WEB_LB".to_string(), AwsKind::LoadBalancer, "web-prod".to_string())];
+            let env = EnvSet::default();
+            let never = |_: &str| false;
+            let failover = ["us-west-2".to_string()];
+            let ctx = LiveCtx { region: "us-east-1", failover_regions: &failover, vpc: None, resources: &resources, env: &env, is_secret: &never };
+            let schema = EnvSchema::parse(r#"{"type": "object"}"#, "s.json").unwrap();
+            let mut out = LiveOut::default();
+            judge(&ctx, &schema, &answers, &Answers::default(), &mut out);
+            let printed: Vec<String> = out.findings.iter().map(|f| crate::rules::example_line(f.severity, f.rule.id, f.key.as_deref(), &f.message)).collect();
+            for line in rule.example_lines() {
+                let shape = crate::rules::example_shape(line);
+                assert!(printed.iter().any(|p| crate::rules::example_shape(p) == shape), "{}: documented\n  {line}\nprinted\n  {printed:?}", rule.id);
+            }
+        }
+    }
+
     #[test]
     fn a_listing_that_failed_is_unverified_never_not_found() {
         let e = crate::cloud::CloudError::Denied("AccessDenied".into());

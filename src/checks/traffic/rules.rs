@@ -21,10 +21,10 @@ the middle of the rollout, with half the fleet moved.
 
 ## Example
 ```
-WEB_LB=web-prod
+WEB_LB=web-prod-2
 ```
 ```
-error[lb-not-found]: WEB_LB: load balancer `web-prod` does not exist in us-east-1
+error[lb-not-found]: WEB_LB: load balancer `web-prod-2` does not exist in us-east-1
 ```
 
 ## How to fix
@@ -49,7 +49,7 @@ nothing: the new machines register nowhere it can reach.
 
 ## Example
 ```
-error[lb-wrong-vpc]: WEB_LB: load balancer `web-prod` is in vpc-0a1b2c3d4e5f60718, not the environment's vpc-0123456789abcdef0
+error[lb-wrong-vpc]: WEB_LB: load balancer `web-staging` is in vpc-0a1b2c3d4e5f60718, not the environment's vpc-0123456789abcdef0
 ```
 
 ## How to fix
@@ -124,7 +124,7 @@ the capacity you counted on for the switch is not there.
 APP_SUBNETS=subnet-0aaaaaaaaaaaaaaaa,subnet-0123456789abcdef0
 ```
 ```
-warning[lb-zone-not-enabled]: WEB_LB: load balancer `web-prod` does not serve us-east-1c, where subnet `subnet-0123456789abcdef0` (APP_SUBNETS) lies: targets there receive no traffic
+warning[lb-zone-not-enabled]: WEB_LB: load balancer `web-prod` does not serve us-east-1e, where subnet `subnet-0123456789abcdef0` (APP_SUBNETS) lies: targets there receive no traffic
 ```
 
 ## How to fix
@@ -173,10 +173,10 @@ after the fleet is launched.
 
 ## Example
 ```
-WEB_TARGET_GROUP=web-blue
+WEB_TARGET_GROUP=web-blue-v2
 ```
 ```
-error[target-group-not-found]: WEB_TARGET_GROUP: target group `web-blue` does not exist in us-east-1
+error[target-group-not-found]: WEB_TARGET_GROUP: target group `web-blue-v2` does not exist in us-east-1
 ```
 
 ## How to fix
@@ -201,7 +201,7 @@ traffic to an empty group.
 
 ## Example
 ```
-error[target-group-wrong-vpc]: WEB_TARGET_GROUP: target group `web-blue` is in vpc-0a1b2c3d4e5f60718, not the environment's vpc-0123456789abcdef0
+error[target-group-wrong-vpc]: WEB_TARGET_GROUP: target group `web-staging` is in vpc-0a1b2c3d4e5f60718, not the environment's vpc-0123456789abcdef0
 ```
 
 ## How to fix
@@ -281,7 +281,7 @@ error[dns-record-not-found]: WEB_DNS: DNS record `api.example.com` does not exis
 ```
 When no zone covers the name:
 ```
-error[dns-record-not-found]: WEB_DNS: no hosted zone of the account holds DNS record `api.example.com`
+error[dns-record-not-found]: WEB_DNS: no hosted zone of the account holds DNS record `api.example.org`
 ```
 
 ## How to fix
@@ -433,7 +433,7 @@ to the API's load balancer. Every resource existed; none led where the environme
 {"WEB_DNS": {"type": "string", "x-aws": "route53:record", "x-routes-to": "WEB_LB"}}
 ```
 ```
-error[routes-to-mismatch]: WEB_TARGET_GROUP: target group `web-blue` is not attached to load balancer `web-prod` (WEB_LB)
+error[routes-to-mismatch]: WEB_TARGET_GROUP: target group `web-green` is not attached to load balancer `web-prod` (WEB_LB)
 error[routes-to-mismatch]: WEB_DNS: DNS record `www.example.com` leads to load balancer api-prod (api-prod-1234567890.us-east-1.elb.amazonaws.com), not to load balancer `web-prod` (WEB_LB)
 ```
 
