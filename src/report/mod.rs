@@ -182,7 +182,7 @@ impl Report {
         // same message are two findings).
         self.findings.dedup_by(|a, b| {
             let at = |f: &Finding| f.location.as_ref().map(|l| (l.path.clone(), l.line, l.column));
-            a.rule.id == b.rule.id && a.key == b.key && a.region == b.region && a.message == b.message && at(a) == at(b)
+            a.rule == b.rule && a.key == b.key && a.region == b.region && a.message == b.message && at(a) == at(b)
         });
     }
 
