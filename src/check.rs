@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::checks::secretsmanager::SecretUse;
-use crate::checks::{self, LiveCtx, LiveOut};
+use crate::checks::{self, LiveCtx, Sink};
 use crate::cloud::Cloud;
 use crate::cloud::aws::{AwsCloud, Timeouts};
 use crate::config::{Config, Environment, SourceEntry};
@@ -24,7 +24,7 @@ use crate::env::reference::{self, Part};
 use crate::env::{EnvSet, Origin};
 use crate::fingerprint;
 use crate::live::{self, ParameterAnswers, Plan, Progress, SecretAnswers};
-use crate::report::{Checked, Finding, Report, Unverified};
+use crate::report::{Checked, Report};
 use crate::schema::{AwsKind, EnvSchema};
 use crate::secrets::SecretSet;
 
@@ -47,20 +47,6 @@ pub struct Outcome {
     /// Variables whose values are secret (by schema, by name, or read from a SecureString).
     pub secrets: BTreeSet<String>,
     pub commit: Option<String>,
-}
-
-/// What every stage reports into.
-#[derive(Debug, Default)]
-pub struct Sink {
-    pub findings: Vec<Finding>,
-    pub unverified: Vec<Unverified>,
-    pub notes: Vec<String>,
-}
-
-impl Sink {
-    fn skipped(&mut self, check: String, region: &str, reason: String) {
-        self.unverified.push(Unverified { check, region: Some(region.to_string()), reason });
-    }
 }
 
 /// What every stage reads: the configuration, the environment, the options, and the cloud
@@ -157,17 +143,17 @@ async fn check_with_progress<C: Cloud>(
     let secrets = secret_set(schema, &g.set, &g.hidden);
     let validated = validate(&run, &g, &secrets, &mut sink);
     // 5-6. live lookups, judged by each family.
-    let (mut live_out, image_tags) = look_up(&run, &mut g, &validated, &secrets, &mut sink).await;
+    let image_tags = look_up(&run, &mut g, &validated, &secrets, &mut sink).await;
     // ARNs from another environment (region, and account when known).
     arns(&run, &g, &validated, &secrets, &mut sink);
     // 7. artifacts, against the commit being deployed.
     let artifact_digests = artifacts(&run, &g.set, image_tags.as_ref(), &mut sink)?;
     // 8. drift against the tested environment.
-    let resolved = resolved(&run, &g.set, &validated, &g.derived, &mut live_out, &artifact_digests);
+    let resolved = resolved(&run, &g.set, &validated, &g.derived, &mut sink, &artifact_digests);
     drift(&run, &g.set, &secrets, &resolved, &mut sink);
     // 9. fingerprint of exactly what was checked.
     let commit = crate::git::commit(&cfg.root, opts.rev.as_deref())?;
-    let fp = fingerprint_of(&run, &g, &secrets, &live_out, artifact_digests, commit.clone(), &mut sink);
+    let fp = fingerprint_of(&run, &g, &secrets, artifact_digests, commit.clone(), &mut sink);
     // 10. the report, redacted, sorted and capped.
     let report = report(&run, g, &validated, &secrets, fp, sink);
     Ok(Outcome { report, resolved, secrets: secrets.names, commit })
@@ -208,19 +194,19 @@ async fn gather<C: Cloud>(run: &Run<'_, C>, sink: &mut Sink) -> Result<Gathered,
     let mut environment_files: Vec<String> = Vec::new();
     for entry in &run.env.source.get_ref().0 {
         match entry {
-            SourceEntry::Dotenv { path, dialect } => checks::env::load_dotenv(run.cfg, path, *dialect, run.schema, &mut g.set, &mut sink.findings)?,
-            SourceEntry::Process => checks::env::load_process(run.schema, &mut g.set, &mut sink.findings),
+            SourceEntry::Dotenv { path, dialect } => checks::env::load_dotenv(run.cfg, path, *dialect, run.schema, &mut g.set, sink)?,
+            SourceEntry::Process => checks::env::load_process(run.schema, &mut g.set, sink),
             SourceEntry::SsmPath(path) => {
                 let what = format!("source ssm_path {path}");
                 let Some(cloud) = cloud_source(run, &mut g, sink, &what, "the parameters under this path were not read") else { continue };
                 run.progress.phase(&format!("reading SSM parameters under {path}"));
                 match live::parameters_by_path(cloud, run.region, path, run.deadline, run.progress).await {
                     Err(e) => source_failed(run, &mut g, sink, what, e),
-                    Ok(params) => checks::env::load_ssm_path(run.cfg, run.env, path, params, &mut g.set, &mut g.hidden, &mut sink.findings),
+                    Ok(params) => checks::env::load_ssm_path(run.cfg, run.env, path, params, &mut g.set, &mut g.hidden, sink),
                 }
             }
             SourceEntry::TaskDefinition { path, container } => {
-                let files = checks::env::load_task_definition_file(run.cfg, path, container, &mut g.set, &mut g.hidden, &mut sink.findings)?;
+                let files = checks::env::load_task_definition_file(run.cfg, path, container, &mut g.set, &mut g.hidden, sink)?;
                 environment_files.extend(files);
             }
             SourceEntry::TaskDefinitionArn { id, container } => {
@@ -265,7 +251,7 @@ fn environment_file_sources<C: Cloud>(run: &Run<'_, C>, files: &[String], sink: 
             _ => None,
         });
         match local {
-            Some(path) => checks::env::environment_file_dialect(run.cfg, path, object, run.schema, &mut sink.findings)?,
+            Some(path) => checks::env::environment_file_dialect(run.cfg, path, object, run.schema, sink)?,
             None if run.env.source.get_ref().0.iter().any(|e| matches!(e, SourceEntry::Dotenv { path, .. } if path.rsplit(['/', '\\']).next() == Some(name))) => {}
             None => sink.notes.push(format!(
                 "the task definition also reads {object} (environmentFiles), which preflight does not fetch: add it as a `dotenv` source with `dialect = \"docker\"` to check it"
@@ -364,7 +350,7 @@ async fn resolve_references<C: Cloud>(run: &Run<'_, C>, g: &mut Gathered, sink: 
         return;
     };
     live::parameters(cloud, run.region, &names, &mut g.params, run.deadline, run.progress).await;
-    checks::ssm::substitute(run.region, &mut g.set, parsed, &value_from, &g.params, &mut sink.findings, &mut sink.unverified);
+    checks::ssm::substitute(run.region, &mut g.set, parsed, &value_from, &g.params, sink);
 }
 
 /// The run's secret variables: by schema (`writeOnly` at any depth, or the explicit opt-out),
@@ -387,7 +373,7 @@ fn secret_set(schema: &EnvSchema, set: &EnvSet, hidden: &BTreeSet<String>) -> Se
 /// Stage 4: the schema's types and keywords, and the offline shape of resource names.
 fn validate<C: Cloud>(run: &Run<'_, C>, g: &Gathered, secrets: &SecretSet, sink: &mut Sink) -> checks::env::Validated {
     let unknown: BTreeSet<String> = g.set.vars.values().filter(|v| v.value.is_none()).map(|v| v.name.clone()).collect();
-    let validated = checks::env::validate(run.schema, &g.set, secrets, &unknown, g.incomplete, run.region, &mut sink.findings);
+    let validated = checks::env::validate(run.schema, &g.set, secrets, &unknown, g.incomplete, run.region, sink);
     if g.incomplete {
         sink.notes.push("a source could not be read, so required variables were not reported as missing".into());
     }
@@ -418,9 +404,8 @@ async fn look_up<C: Cloud>(
     g: &mut Gathered,
     validated: &checks::env::Validated,
     secrets: &SecretSet,
-    sink: &mut Sink,
-) -> (LiveOut, Option<checks::artifact::ImageTags>) {
-    let mut out = LiveOut::default();
+    out: &mut Sink,
+) -> Option<checks::artifact::ImageTags> {
     for (var, kind, value) in &validated.resources {
         match kind {
             AwsKind::Secret => g.secret_uses.push(SecretUse {
@@ -436,9 +421,9 @@ async fn look_up<C: Cloud>(
     let Some(cloud) = run.cloud else {
         let n = validated.resources.len() + usize::from(vpc.is_some()) + g.secret_uses.len();
         if n > 0 {
-            sink.notes.push(format!("{}: {n} cloud resource name(s) were checked for shape only, not looked up", run.offline_word));
+            out.notes.push(format!("{}: {n} cloud resource name(s) were checked for shape only, not looked up", run.offline_word));
         }
-        return (out, None);
+        return None;
     };
     let (d, p) = (run.deadline, run.progress);
     let is_secret = |n: &str| secrets.contains(n);
@@ -461,7 +446,8 @@ async fn look_up<C: Cloud>(
         run.progress.phase("looking up Auto Scaling groups and launch template versions");
         live::launches(cloud, run.region, &group_names, &templates, d, p).await
     };
-    let launches = checks::autoscaling::resolve(&own, &launch_answers, &mut out);
+    let first_live = out.findings.len();
+    let launches = checks::autoscaling::resolve(&own, &launch_answers, out);
     g.derived = checks::autoscaling::derived(&launches);
     let resources: Vec<(String, AwsKind, String)> = validated.resources.iter().chain(&g.derived).cloned().collect();
 
@@ -479,29 +465,25 @@ async fn look_up<C: Cloud>(
         live::traffic::run(cloud, &traffic_plan, d, p),
     );
     let ctx = LiveCtx { region: run.region, failover_regions: &failover_regions, vpc, resources: &resources, env: &g.set, is_secret: &is_secret };
-    checks::traffic::judge(&ctx, run.schema, &traffic, &answers, &mut out);
-    checks::autoscaling::judge_vpc(&ctx, &launch_answers, &answers, &mut out);
-    checks::autoscaling::judge_fields(&ctx, run.schema, &launches, &mut out);
-    checks::autoscaling::judge_failover(&ctx, &launch_answers, &failover, &mut out);
-    checks::autoscaling::judge_target_groups(&ctx, &launch_answers, &traffic, &mut out);
-    checks::autoscaling::judge_zones(&ctx, &launch_answers, &answers, &launches, &mut out);
-    checks::ami::judge(&ctx, &answers, SystemTime::now(), &mut out);
-    checks::network::judge(&ctx, &answers, &mut out);
-    checks::compute::judge(&ctx, &answers, &mut out);
-    checks::compute::judge_failover(&ctx, &answers, &failover, &mut out);
-    checks::ssm::judge(&ctx, &g.params, &mut out);
-    checks::ssm::judge_failover(&ctx, &g.parameter_uses, &g.params, &failover, &mut out);
-    checks::secretsmanager::judge(&ctx, &g.secret_uses, &g.secrets, &mut out);
-    checks::secretsmanager::judge_failover(&ctx, &g.secret_uses, &g.secrets, &failover, &mut out);
-    checks::autoscaling::mark_via(&launches, &mut out.findings);
-    let image_tags = match &answers.images {
+    checks::traffic::judge(&ctx, run.schema, &traffic, &answers, out);
+    checks::autoscaling::judge_vpc(&ctx, &launch_answers, &answers, out);
+    checks::autoscaling::judge_fields(&ctx, run.schema, &launches, out);
+    checks::autoscaling::judge_failover(&ctx, &launch_answers, &failover, out);
+    checks::autoscaling::judge_target_groups(&ctx, &launch_answers, &traffic, out);
+    checks::autoscaling::judge_zones(&ctx, &launch_answers, &answers, &launches, out);
+    checks::ami::judge(&ctx, &answers, SystemTime::now(), out);
+    checks::network::judge(&ctx, &answers, out);
+    checks::compute::judge(&ctx, &answers, out);
+    checks::compute::judge_failover(&ctx, &answers, &failover, out);
+    checks::ssm::judge(&ctx, &g.params, out);
+    checks::ssm::judge_failover(&ctx, &g.parameter_uses, &g.params, &failover, out);
+    checks::secretsmanager::judge(&ctx, &g.secret_uses, &g.secrets, out);
+    checks::secretsmanager::judge_failover(&ctx, &g.secret_uses, &g.secrets, &failover, out);
+    checks::autoscaling::mark_via(&launches, &mut out.findings[first_live..]);
+    match &answers.images {
         Some(Ok(images)) => Some(images.iter().map(|i| (i.id.clone(), i.tags.clone())).collect()),
         _ => None,
-    };
-    sink.findings.append(&mut out.findings);
-    sink.unverified.append(&mut out.unverified);
-    sink.notes.append(&mut out.notes);
-    (out, image_tags)
+    }
 }
 
 /// `arn-mismatch`: every ARN against the environment's region and account (its `account`, or
@@ -513,7 +495,7 @@ fn arns<C: Cloud>(run: &Run<'_, C>, g: &Gathered, validated: &checks::env::Valid
     looked_up.extend(g.secret_uses.iter().filter(|u| u.reference.secret_id.starts_with("arn:")).map(|u| (u.var.clone(), u.reference.secret_id.clone())));
     let account = run.account.as_deref().or(run.env.account.as_ref().map(|a| a.get_ref().as_str()));
     let ctx = checks::arn::ArnCtx { region: run.region, account, live: run.cloud.is_some(), looked_up: &looked_up };
-    sink.findings.extend(checks::arn::judge(&ctx, &g.set, secrets));
+    checks::arn::judge(&ctx, &g.set, secrets, sink);
 }
 
 /// The primary region's lookups: every resource value, the environment's `vpc`, and the images
@@ -575,10 +557,7 @@ fn artifacts<C: Cloud>(
     let at_head = repo.resolve(None).ok() == Some(commit);
     let values: BTreeMap<String, String> = set.vars.values().filter_map(|v| v.value.clone().map(|x| (v.name.clone(), x))).collect();
     let inputs = checks::artifact::Inputs { cfg: run.cfg, repo: &repo, commit, at_head, values: &values, image_tags, region: run.region };
-    let mut out = checks::artifact::check(&inputs)?;
-    sink.findings.append(&mut out.findings);
-    sink.unverified.append(&mut out.unverified);
-    Ok(out.digests)
+    checks::artifact::check(&inputs, sink)
 }
 
 /// What this run resolved, in the shape the lock records.
@@ -587,7 +566,7 @@ fn resolved<C: Cloud>(
     set: &EnvSet,
     validated: &checks::env::Validated,
     derived: &[(String, AwsKind, String)],
-    live_out: &mut LiveOut,
+    sink: &mut Sink,
     artifact_digests: &[(String, String)],
 ) -> checks::drift::Resolved {
     let mut resource_counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -596,43 +575,21 @@ fn resolved<C: Cloud>(
     }
     checks::drift::Resolved {
         values: set.vars.values().map(|v| (v.name.clone(), v.value.clone())).collect(),
-        attributes: std::mem::take(&mut live_out.attributes),
+        attributes: std::mem::take(&mut sink.attributes),
         resource_counts,
         artifacts: artifact_digests.iter().cloned().collect(),
         live: run.cloud.is_some(),
     }
 }
 
-/// Stage 8: drift against the tested environment's lock.
+/// Stage 8: drift against the tested environment's lock (`checks::drift`).
 fn drift<C: Cloud>(run: &Run<'_, C>, set: &EnvSet, secrets: &SecretSet, resolved: &checks::drift::Resolved, sink: &mut Sink) {
     let Some((lock, name)) = &run.opts.against else { return };
     let blocked: BTreeSet<String> = sink.findings.iter().filter(|f| f.severity == crate::rules::Severity::Error).filter_map(|f| f.key.clone()).collect();
-    let (mut f, mut u) = checks::drift::compare(lock, name, run.schema, set, &secrets.names, &blocked, resolved, run.region);
-    // An artifact's drift points at its [[artifacts]] entry, as the other artifact rules do,
-    // and lists what changed under its paths since the tested commit, when this clone has it.
-    let repo = crate::git::Repo::open(&run.cfg.root).ok();
-    let tested = lock.commit.as_deref().and_then(|c| git2::Oid::from_str(c).ok()).filter(|c| repo.as_ref().is_some_and(|r| r.has_commit(&c.to_string())));
-    let now = repo.as_ref().and_then(|r| r.resolve(run.opts.rev.as_deref()).ok());
-    for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_ARTIFACT) {
-        let Some(a) = run.cfg.artifacts.iter().find(|a| Some(a.name.get_ref()) == finding.key.as_ref()) else { continue };
-        if finding.location.is_none() {
-            finding.location = Some(checks::artifact::location(run.cfg, a));
-        }
-        if let (Some(repo), Some(tested), Some(now)) = (&repo, tested, now) {
-            finding.message.push_str(&checks::artifact::changes(repo, tested, now, a.paths.get_ref()));
-        }
-    }
-    // Across accounts, resources are compared by their attributes; the message says which two
-    // accounts, so a reader knows where to look on each side.
-    if let (Some(tested), Some(now)) = (&lock.account, &run.account)
-        && tested != now
-    {
-        for finding in f.iter_mut().filter(|f| *f.rule == checks::drift::rules::DRIFT_RESOURCE) {
-            finding.message.push_str(&format!(" (tested in AWS account {tested}, checked in {now})"));
-        }
-    }
-    sink.findings.append(&mut f);
-    sink.unverified.append(&mut u);
+    let first = sink.findings.len();
+    checks::drift::compare(lock, name, run.schema, set, &secrets.names, &blocked, resolved, run.region, sink);
+    let how = checks::drift::Context { cfg: run.cfg, rev: run.opts.rev.as_deref(), account: run.account.as_deref() };
+    checks::drift::explain(&how, lock, &mut sink.findings[first..]);
 }
 
 /// Stage 9: the fingerprint, and `fingerprint-mismatch` against `--expect-fingerprint`.
@@ -640,7 +597,6 @@ fn fingerprint_of<C: Cloud>(
     run: &Run<'_, C>,
     g: &Gathered,
     secrets: &SecretSet,
-    live_out: &LiveOut,
     artifacts: Vec<(String, String)>,
     commit: Option<String>,
     sink: &mut Sink,
@@ -650,19 +606,14 @@ fn fingerprint_of<C: Cloud>(
     let inputs = fingerprint::Inputs {
         environment: &run.env.name,
         variables: fp_values.iter().map(|(n, t, s)| (*n, t.as_str(), *s)).collect(),
-        resources: live_out.resolved.clone(),
+        resources: sink.resolved.clone(),
         artifacts,
         commit,
         account: run.account.clone(),
     };
     let fp = fingerprint::compute(&inputs, fingerprint::key_from_env().as_deref());
-    if let Some(expected) = &run.opts.expect_fingerprint
-        && expected.trim() != fp
-    {
-        sink.findings.push(
-            Finding::new(&checks::drift::rules::FINGERPRINT_MISMATCH, format!("the environment's fingerprint is {fp}, not the expected {}", expected.trim()))
-                .help("the environment changed since the check that produced the expected fingerprint; run `preflight check` again and deploy what it passes"),
-        );
+    if let Some(expected) = &run.opts.expect_fingerprint {
+        checks::drift::judge_fingerprint(expected, &fp, sink);
     }
     fp
 }

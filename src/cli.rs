@@ -213,7 +213,7 @@ fn run(cli: Cli) -> Result<u8, ToolError> {
                 output: args.output,
                 timeout: args.timeout,
             };
-            return Ok(code(commands::check::run(config, &dir, &req, commands::check::Sink::Stdout)?, args.allow_unverified));
+            return Ok(code(commands::check::run(config, &dir, &req, commands::check::Output::Stdout)?, args.allow_unverified));
         }
         Command::Snapshot(args) => {
             commands::snapshot::command(config, &dir, &args.env, args.offline, args.timeout, args.output.as_deref(), args.allow_unverified)?

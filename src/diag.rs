@@ -91,6 +91,19 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// Byte offset of a serde_json error's (1-based line, column) in `text`: the one converter for
+/// every JSON file preflight reads (locks, schemas, task definitions). serde_json counts the
+/// column in bytes; miette's `SourceOffset::from_location` counts characters, which would put
+/// the caret too far right on a line with non-ASCII text. Clamped to a char boundary.
+pub fn json_error_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
 /// Reads a file that must be UTF-8 text no larger than `max` bytes; strips a UTF-8 BOM.
 /// `what` names the file's role in messages ("config file", "schema").
 pub fn read_text_file(path: &Path, max: u64, what: &str) -> Result<String, ToolError> {
@@ -130,4 +143,19 @@ pub fn invalid_utf8_at(e: &std::string::FromUtf8Error) -> (usize, usize) {
     let at = e.utf8_error().valid_up_to();
     let valid = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
     line_col(valid, at)
+}
+
+#[cfg(test)]
+mod tests {
+    /// serde_json's columns are bytes: on a line with non-ASCII text the offset still lands on
+    /// the byte serde_json named, and never inside a character.
+    #[test]
+    fn json_error_offsets_count_bytes() {
+        let text = "{\n  \"é\": x\n}";
+        let e = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        let offset = super::json_error_offset(text, e.line(), e.column());
+        assert_eq!(&text[offset..offset + 1], "x", "{e}");
+        assert_eq!(super::json_error_offset("é", 1, 2), 0, "inside a character: back to its start");
+        assert_eq!(super::json_error_offset("ab", 9, 9), 2, "past the end: clamped");
+    }
 }

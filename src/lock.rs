@@ -213,7 +213,7 @@ pub fn read(path: &Path, display: &str) -> Result<Lock, ToolError> {
 
 pub fn parse(text: &str, display: &str) -> Result<Lock, ToolError> {
     let lock: Lock = serde_json::from_str(text).map_err(|e| {
-        let offset = miette::SourceOffset::from_location(text, e.line(), e.column()).offset();
+        let offset = crate::diag::json_error_offset(text, e.line(), e.column());
         ToolError::new(format!("lock {display} is not a preflight lock: {e}")).with_source(display, text, offset..offset, "here")
     })?;
     if lock.preflight_lock != 1 {

@@ -129,3 +129,13 @@ pub fn example_shape(line: &str) -> String {
     }
     out
 }
+
+/// Test helper: every example line of `rule` has the shape of a line one of `findings` prints.
+#[cfg(test)]
+pub fn assert_examples_printed(rule: &Rule, findings: &[crate::report::Finding]) {
+    let printed: Vec<String> = findings.iter().map(|f| example_line(f.severity, f.rule.id, f.key.as_deref(), &f.message)).collect();
+    for line in rule.example_lines() {
+        let shape = example_shape(line);
+        assert!(printed.iter().any(|p| example_shape(p) == shape), "{}: documented\n  {line}\nprinted\n  {printed:?}", rule.id);
+    }
+}

@@ -364,7 +364,7 @@ fn every_rule_has_its_example_compared() {
     for rule in preflight::checks::all_rules() {
         let quoted = format!("\"{}\"", rule.id);
         let in_unit = UNIT_COMPARED.iter().any(|(id, _)| *id == rule.id);
-        let compared = if in_unit { units.iter().any(|u| u.contains(&quoted) && u.contains("example_shape")) } else { scenarios.contains(&quoted) };
+        let compared = if in_unit { units.iter().any(|u| u.contains(&quoted) && u.contains("assert_examples_printed")) } else { scenarios.contains(&quoted) };
         if !compared {
             missing.push(rule.id);
         }

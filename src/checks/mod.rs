@@ -47,18 +47,23 @@ impl LiveCtx<'_> {
         self.env.vars.get(var).and_then(|v| v.value_location())
     }
 
-    /// A finding about a variable, located at its value, in the primary region.
-    /// A finding about one value of a variable (`(var, value)`), located at that value: for a
-    /// list such as `SUBNETS=subnet-a,subnet-b`, at the item itself.
+    /// Where one value of a variable is written: for a list such as
+    /// `SUBNETS=subnet-a,subnet-b`, the item itself.
+    pub fn item_location(&self, var: &str, value: &str) -> Option<Location> {
+        self.env.vars.get(var).and_then(|v| v.item_location(value))
+    }
+
+    /// A finding about one value of a variable (`(var, value)`), located at that value, in the
+    /// primary region.
     pub fn finding(&self, rule: &'static Rule, (var, value): (&str, &str), message: String, help: String) -> Finding {
-        let at = self.env.vars.get(var).and_then(|v| v.item_location(value));
-        Finding::new(rule, message).key(var).region(self.region).help(help).at(at)
+        Finding::new(rule, message).key(var).region(self.region).help(help).at(self.item_location(var, value))
     }
 }
 
-/// What the live judges produce.
+/// The one sink every stage of `check` and every family writes to: findings, checks that could
+/// not complete, notes, and what the live lookups resolved (for the fingerprint and the lock).
 #[derive(Debug, Default)]
-pub struct LiveOut {
+pub struct Sink {
     pub findings: Vec<Finding>,
     pub unverified: Vec<Unverified>,
     /// (variable, region, resolved id) for the fingerprint.
@@ -70,13 +75,18 @@ pub struct LiveOut {
     pub notes: Vec<String>,
 }
 
-impl LiveOut {
+impl Sink {
     pub fn attribute(&mut self, var: &str, value: crate::lock::Attributes) {
         self.attributes.entry(var.to_string()).or_default().push(value);
     }
 
     pub fn unverified(&mut self, check: &str, region: &str, e: &crate::cloud::CloudError) {
-        self.unverified.push(Unverified { check: check.to_string(), region: Some(region.to_string()), reason: e.to_string() });
+        self.skipped(check.to_string(), region, e.to_string());
+    }
+
+    /// A check that could not complete in `region`, and why.
+    pub fn skipped(&mut self, check: String, region: &str, reason: String) {
+        self.unverified.push(Unverified { check, region: Some(region.to_string()), reason });
     }
 }
 

@@ -26,7 +26,7 @@ pub struct Request {
 
 /// Where the report goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sink {
+pub enum Output {
     /// Standard output, or `--output`.
     Stdout,
     /// Standard error, as human text (the pre-push hook: git shows it to the user).
@@ -83,7 +83,7 @@ pub fn tested_lock(cfg: &Config, env: &Environment, against: Option<&Path>, dir:
 }
 
 /// Runs one check and renders its report.
-pub fn run(config: Option<&Path>, dir: &Path, req: &Request, sink: Sink) -> Result<Verdict, ToolError> {
+pub fn run(config: Option<&Path>, dir: &Path, req: &Request, output_to: Output) -> Result<Verdict, ToolError> {
     let (cfg, schema) = load(config, dir)?;
     let env = cfg.environment(req.env.as_deref())?;
     let tested = tested_lock(&cfg, env, req.against.as_deref(), dir)?;
@@ -96,9 +96,9 @@ pub fn run(config: Option<&Path>, dir: &Path, req: &Request, sink: Sink) -> Resu
     let opts =
         crate::check::Options { offline: req.offline, expect_fingerprint: req.expect_fingerprint.clone(), rev: req.rev.clone(), timeout: req.timeout, against };
     let report = crate::check::check(&cfg, env, &schema, &opts)?.report;
-    match sink {
-        Sink::Stderr => eprint!("{}", report::human::render(&report, false)),
-        Sink::Stdout => emit(&report, req.format, req.output.as_deref(), dir, &inputs)?,
+    match output_to {
+        Output::Stderr => eprint!("{}", report::human::render(&report, false)),
+        Output::Stdout => emit(&report, req.format, req.output.as_deref(), dir, &inputs)?,
     }
     Ok(report.verdict())
 }

@@ -163,7 +163,7 @@ pub fn pre_push(config: Option<&Path>, dir: &Path, env: Option<String>, offline:
             output: None,
             timeout,
         };
-        let verdict = super::check::run(config, dir, &req, super::check::Sink::Stderr)?;
+        let verdict = super::check::run(config, dir, &req, super::check::Output::Stderr)?;
         worst = match (worst, verdict) {
             (Verdict::Blocked, _) | (_, Verdict::Blocked) => Verdict::Blocked,
             (Verdict::Unverified, _) | (_, Verdict::Unverified) => Verdict::Unverified,

@@ -63,7 +63,7 @@ pub fn command(
 }
 
 /// Writes the lock unless the check blocked, or could not complete (without
-/// `--allow-unverified`); returns the exit code.
+/// `--allow-unverified`); returns the verdict.
 #[allow(clippy::too_many_arguments)] // the command's inputs, passed through once
 pub fn run(
     cfg: &Config,

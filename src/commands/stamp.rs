@@ -67,7 +67,7 @@ pub fn run(cfg: &Config, name: &str, output: Option<&Path>, print_digest: bool, 
         .filter(|p| !cfg.artifacts.iter().any(|a| matches!(a.provenance.as_ref().map(|p| p.get_ref()), Some(Source::File(r)) if cfg.resolve(r) == *p)))
         .collect();
     crate::files::write_atomic(&target, text.as_bytes(), &inputs, "provenance file")?;
-    println!("stamped {name}: {digest} at commit {} -> {}", &record.commit[..12], target.display());
+    println!("stamped {name}: {digest} at commit {} -> {}", crate::git::short_id(&record.commit), target.display());
     if record.dirty {
         eprintln!("warning: {name}'s paths have uncommitted or untracked changes; check will report artifact-dirty");
     }

@@ -140,20 +140,9 @@ fn bad(message: impl Into<String>, offset: usize) -> Error {
     Error::Malformed { message: message.into(), offset }
 }
 
-/// Byte offset of serde_json's (1-based line, 1-based byte column) in `text`,
-/// where serde saw `text[base..]`; clamped and snapped back to a char boundary.
+/// Byte offset of serde_json's (1-based line, column) in `text`, where serde saw `text[base..]`.
 fn serde_offset(text: &str, base: usize, line: usize, column: usize) -> usize {
-    let body = text.as_bytes().get(base..).unwrap_or_default();
-    let mut line_start = 0;
-    if line > 1 {
-        let mut newlines = body.iter().enumerate().filter(|(_, b)| **b == b'\n');
-        line_start = newlines.nth(line - 2).map_or(body.len(), |(i, _)| i + 1);
-    }
-    let mut offset = (base + line_start).saturating_add(column.saturating_sub(1)).min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
+    base + crate::diag::json_error_offset(text.get(base..).unwrap_or_default(), line, column)
 }
 
 /// The last member named `key` (serde_json's rule for duplicate keys).

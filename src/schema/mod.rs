@@ -222,7 +222,7 @@ impl EnvSchema {
 
     fn json(text: &str, display_path: &str) -> Result<Value, ToolError> {
         serde_json::from_str(text).map_err(|e| {
-            let offset = miette::SourceOffset::from_location(text, e.line(), e.column()).offset();
+            let offset = crate::diag::json_error_offset(text, e.line(), e.column());
             ToolError::new(format!("schema {display_path} is not valid JSON: {e}")).with_source(display_path, text, offset..offset, "here")
         })
     }
@@ -463,22 +463,7 @@ fn local_ref<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     if fragment.is_empty() {
         return Some(root);
     }
-    let bytes = fragment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            decoded.push(b);
-            i += 3;
-            continue;
-        }
-        decoded.push(bytes[i]);
-        i += 1;
-    }
-    root.pointer(&String::from_utf8(decoded).ok()?)
+    root.pointer(&percent_encoding::percent_decode_str(fragment).decode_utf8().ok()?)
 }
 
 fn aws_of(obj: &Map<String, Value>) -> Result<Option<AwsKind>, String> {

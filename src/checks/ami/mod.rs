@@ -7,13 +7,13 @@ pub mod rules;
 
 use std::time::SystemTime;
 
-use crate::checks::{LiveCtx, LiveOut};
+use crate::checks::{LiveCtx, Sink};
 use crate::cloud::{Image, InstanceType};
 use crate::live::Answers;
 use crate::schema::AwsKind;
 use rules::*;
 
-pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOut) {
+pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut Sink) {
     let Some(images) = &answers.images else { return };
     let images = match images {
         Ok(i) => i,
@@ -96,7 +96,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, now: SystemTime, out: &mut LiveOu
     }
 }
 
-fn judge_failover(ctx: &LiveCtx, var: &str, image: &Image, answers: &Answers, out: &mut LiveOut) {
+fn judge_failover(ctx: &LiveCtx, var: &str, image: &Image, answers: &Answers, out: &mut Sink) {
     let Some(name) = image.name.as_deref() else { return };
     for region in ctx.failover_regions {
         let Some(Ok(found)) = answers.failover_images.get(region) else { continue };
@@ -147,17 +147,17 @@ mod tests {
         }
     }
 
-    fn run(resources: &[(String, AwsKind, String)], answers: Answers, failover: &[String]) -> LiveOut {
+    fn run(resources: &[(String, AwsKind, String)], answers: Answers, failover: &[String]) -> Sink {
         let env = EnvSet::default();
         let never = |_: &str| false;
         let ctx = LiveCtx { region: "us-east-1", failover_regions: failover, vpc: None, resources, env: &env, is_secret: &never };
-        let mut out = LiveOut::default();
+        let mut out = Sink::default();
         // 2026-11-22
         judge(&ctx, &answers, SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_305_600), &mut out);
         out
     }
 
-    fn ids(out: &LiveOut) -> Vec<&str> {
+    fn ids(out: &Sink) -> Vec<&str> {
         out.findings.iter().map(|f| f.rule.id).collect()
     }
 
@@ -192,11 +192,7 @@ mod tests {
         ];
         for (rule, image) in cases {
             let out = run(&res, Answers { images: Some(Ok(vec![image])), ..Default::default() }, &[]);
-            let printed: Vec<String> = out.findings.iter().map(|f| crate::rules::example_line(f.severity, f.rule.id, f.key.as_deref(), &f.message)).collect();
-            for line in rule.example_lines() {
-                let shape = crate::rules::example_shape(line);
-                assert!(printed.iter().any(|p| crate::rules::example_shape(p) == shape), "{}: documented\n  {line}\nprinted\n  {printed:?}", rule.id);
-            }
+            crate::rules::assert_examples_printed(rule, &out.findings);
         }
     }
 

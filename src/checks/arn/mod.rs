@@ -22,12 +22,12 @@ pub struct ArnCtx<'a> {
 }
 
 /// Every ARN mismatch: looked-up values first, then ARNs in any other non-secret value.
-pub fn judge(ctx: &ArnCtx, set: &EnvSet, secrets: &SecretSet) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn judge(ctx: &ArnCtx, set: &EnvSet, secrets: &SecretSet, sink: &mut crate::checks::Sink) {
+    let out = &mut sink.findings;
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     for (var, arn) in ctx.looked_up {
         if seen.insert((var.clone(), arn.clone())) {
-            report(ctx, set, var, arn, ctx.live, &mut out);
+            report(ctx, set, var, arn, ctx.live, out);
         }
     }
     for v in set.vars.values().filter(|v| !secrets.contains(&v.name) && !v.is_value_from()) {
@@ -36,11 +36,10 @@ pub fn judge(ctx: &ArnCtx, set: &EnvSet, secrets: &SecretSet) -> Vec<Finding> {
             // An ARN already judged as looked up (a reference's may carry `:SecretString:...`).
             let judged = ctx.looked_up.iter().any(|(var, a)| var == &v.name && text.starts_with(a.as_str()));
             if !judged && seen.insert((v.name.clone(), text.clone())) {
-                report(ctx, set, &v.name, &text, false, &mut out);
+                report(ctx, set, &v.name, &text, false, out);
             }
         }
     }
-    out
 }
 
 fn report(ctx: &ArnCtx, set: &EnvSet, var: &str, arn_text: &str, live: bool, out: &mut Vec<Finding>) {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use git2::Oid;
 
+use crate::checks::Sink;
 use crate::config::{Artifact, Config, Provenance as Source};
 use crate::diag::ToolError;
 use crate::git::{self, Repo};
@@ -18,15 +19,6 @@ use rules::*;
 
 /// Where an image-provenance artifact's tag is read: image id -> tags, from the live lookup.
 pub type ImageTags = BTreeMap<String, BTreeMap<String, String>>;
-
-/// The outcome of the artifact checks.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub unverified: Vec<Unverified>,
-    /// (artifact, source digest at the deployed commit) for the fingerprint and the lock.
-    pub digests: Vec<(String, String)>,
-}
 
 /// What the artifact checks need from the rest of the run.
 pub struct Inputs<'a> {
@@ -43,22 +35,23 @@ pub struct Inputs<'a> {
     pub region: &'a str,
 }
 
-pub fn check(inp: &Inputs) -> Result<Outcome, ToolError> {
-    let mut out = Outcome::default();
+/// Judges every `[[artifacts]]` entry into `out`; answers (artifact, source digest at the
+/// deployed commit) for the fingerprint and the lock.
+pub fn check(inp: &Inputs, out: &mut Sink) -> Result<Vec<(String, String)>, ToolError> {
+    let mut digests = Vec::new();
     for a in &inp.cfg.artifacts {
-        check_one(inp, a, &mut out)?;
+        digests.push(check_one(inp, a, out)?);
     }
-    Ok(out)
+    Ok(digests)
 }
 
-fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolError> {
+fn check_one(inp: &Inputs, a: &Artifact, out: &mut Sink) -> Result<(String, String), ToolError> {
     let name = a.name.get_ref();
     let paths = a.paths.get_ref();
     let at = location(inp.cfg, a);
     let states = inp.repo.states(inp.commit, paths)?;
     git::require_paths(inp.cfg, a, &states, inp.commit)?;
     let current = git::source_digest(&states);
-    out.digests.push((name.clone(), current.clone()));
     let finding = |rule, msg: String, help: String| Finding::new(rule, msg).key(name.clone()).help(help).at(Some(at.clone()));
 
     if inp.at_head {
@@ -79,10 +72,11 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
         }
     }
 
-    let Some(recorded) = recorded(inp, a, &finding, out)? else { return Ok(()) };
+    let digested = (name.clone(), current.clone());
+    let Some(recorded) = recorded(inp, a, &finding, out)? else { return Ok(digested) };
     let (digest, stamped_commit, _) = recorded;
     if digest == current {
-        return Ok(());
+        return Ok(digested);
     }
 
     // Stale: say which paths changed since the stamp, and which commits changed them.
@@ -106,7 +100,7 @@ fn check_one(inp: &Inputs, a: &Artifact, out: &mut Outcome) -> Result<(), ToolEr
             crate::git::short_id(&inp.commit.to_string())
         ),
     ));
-    Ok(())
+    Ok(digested)
 }
 
 /// The source digest the artifact was recorded with, from its provenance file or from a tag of
@@ -116,7 +110,7 @@ fn recorded(
     inp: &Inputs,
     a: &Artifact,
     finding: &dyn Fn(&'static crate::rules::Rule, String, String) -> Finding,
-    out: &mut Outcome,
+    out: &mut Sink,
 ) -> Result<Option<(String, Option<String>, bool)>, ToolError> {
     let name = a.name.get_ref();
     Ok(Some(match a.provenance.as_ref().map(|p| p.get_ref()) {

@@ -8,7 +8,7 @@ pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::checks::{LiveCtx, LiveOut};
+use crate::checks::{LiveCtx, Sink};
 use crate::cloud::{AutoScalingGroup, TemplateRef, TemplateVersion};
 use crate::live::{Answers, FailoverAnswers, LaunchAnswers};
 use crate::schema::{AwsKind, EnvSchema};
@@ -48,7 +48,7 @@ fn pick<'a>(versions: &'a [TemplateVersion], wanted: &str) -> Option<&'a Templat
 
 /// Judges the groups (exist, VPC, Launch, capacity) and resolves every group's and versioned
 /// template value's launch template version. Returns what will launch.
-pub fn resolve(ctx: &LiveCtx, answers: &LaunchAnswers, out: &mut LiveOut) -> Vec<Launch> {
+pub fn resolve(ctx: &LiveCtx, answers: &LaunchAnswers, out: &mut Sink) -> Vec<Launch> {
     let mut launches = Vec::new();
     let mut wanted: Vec<(String, Option<String>, TemplateRef)> = Vec::new(); // (var, group, template)
     if let Some(answer) = &answers.groups {
@@ -127,7 +127,7 @@ pub fn resolve(ctx: &LiveCtx, answers: &LaunchAnswers, out: &mut LiveOut) -> Vec
 /// What a launch names that preflight does not look up (SPEC: an instance profile is reported
 /// as not checked; so are the snapshots its block devices restore, which no rule of the SPEC's
 /// catalogue covers), said in a note rather than passed silently.
-fn not_checked(var: &str, via: &str, data: &crate::cloud::LaunchData, out: &mut LiveOut) {
+fn not_checked(var: &str, via: &str, data: &crate::cloud::LaunchData, out: &mut Sink) {
     let mut what = Vec::new();
     if let Some(p) = &data.instance_profile {
         what.push(format!("instance profile {p}"));
@@ -140,7 +140,7 @@ fn not_checked(var: &str, via: &str, data: &crate::cloud::LaunchData, out: &mut 
     }
 }
 
-fn judge_group(ctx: &LiveCtx, var: &str, g: &AutoScalingGroup, out: &mut LiveOut) {
+fn judge_group(ctx: &LiveCtx, var: &str, g: &AutoScalingGroup, out: &mut Sink) {
     let shown = ctx.show(var, &g.name);
     let launch_suspended = g.suspended.iter().any(|p| p == "Launch");
     if launch_suspended {
@@ -167,7 +167,7 @@ fn judge_group(ctx: &LiveCtx, var: &str, g: &AutoScalingGroup, out: &mut LiveOut
 
 /// The groups' subnets against the environment's `vpc` (the subnets were looked up in the
 /// environment's batched DescribeSubnets).
-pub fn judge_vpc(ctx: &LiveCtx, answers: &LaunchAnswers, primary: &Answers, out: &mut LiveOut) {
+pub fn judge_vpc(ctx: &LiveCtx, answers: &LaunchAnswers, primary: &Answers, out: &mut Sink) {
     let (Some((vpc, _)), Some(Ok(subnets)), Some(Ok(groups))) = (&ctx.vpc, &primary.subnets, &answers.groups) else { return };
     for (var, name) in ctx.of(AwsKind::AutoScalingGroup) {
         let Some(g) = groups.iter().find(|g| g.name == name) else { continue };
@@ -195,7 +195,7 @@ pub fn judge_vpc(ctx: &LiveCtx, answers: &LaunchAnswers, primary: &Answers, out:
 /// The instance type a group launches is offered in every zone of the group's own subnets
 /// (its `VPCZoneIdentifier`): a launch into a zone without the type fails there, and the group
 /// keeps retrying it.
-pub fn judge_zones(ctx: &LiveCtx, answers: &LaunchAnswers, primary: &Answers, launches: &[Launch], out: &mut LiveOut) {
+pub fn judge_zones(ctx: &LiveCtx, answers: &LaunchAnswers, primary: &Answers, launches: &[Launch], out: &mut Sink) {
     let (Some(Ok(groups)), Some(Ok(subnets)), Some(Ok(offerings))) = (&answers.groups, &primary.subnets, &primary.offerings) else { return };
     for l in launches {
         let (Some(name), Some(t)) = (&l.group, &l.version.data.instance_type) else { continue };
@@ -275,7 +275,7 @@ pub fn mark_via(launches: &[Launch], findings: &mut [crate::report::Finding]) {
 
 /// `x-launch-fields`: each mapped field of the version that will launch equals its variable
 /// (lists as sets).
-pub fn judge_fields(ctx: &LiveCtx, schema: &EnvSchema, launches: &[Launch], out: &mut LiveOut) {
+pub fn judge_fields(ctx: &LiveCtx, schema: &EnvSchema, launches: &[Launch], out: &mut Sink) {
     for l in launches {
         let Some(prop) = schema.property(&l.var) else { continue };
         let d = &l.version.data;
@@ -325,7 +325,7 @@ fn list_items(value: &str) -> BTreeSet<String> {
 /// The target groups each group registers its machines into exist in the region (the same
 /// DescribeTargetGroups listing as the `elbv2:target-group` values'). A group registering into
 /// a deleted target group launches machines that never receive traffic.
-pub fn judge_target_groups(ctx: &LiveCtx, answers: &LaunchAnswers, traffic: &crate::live::traffic::TrafficAnswers, out: &mut LiveOut) {
+pub fn judge_target_groups(ctx: &LiveCtx, answers: &LaunchAnswers, traffic: &crate::live::traffic::TrafficAnswers, out: &mut Sink) {
     let (Some(Ok(groups)), Some(Ok(listed))) = (&answers.groups, traffic.target_groups.get(ctx.region)) else { return };
     for (var, name) in ctx.of(AwsKind::AutoScalingGroup) {
         let Some(g) = groups.iter().find(|g| g.name == name) else { continue };
@@ -344,7 +344,7 @@ pub fn judge_target_groups(ctx: &LiveCtx, answers: &LaunchAnswers, traffic: &cra
 }
 
 /// Groups found in the primary region, in each failover region.
-pub fn judge_failover(ctx: &LiveCtx, primary: &LaunchAnswers, failover: &BTreeMap<String, FailoverAnswers>, out: &mut LiveOut) {
+pub fn judge_failover(ctx: &LiveCtx, primary: &LaunchAnswers, failover: &BTreeMap<String, FailoverAnswers>, out: &mut Sink) {
     let Some(Ok(here)) = &primary.groups else { return };
     for (region, a) in failover {
         match &a.groups {

@@ -5,12 +5,12 @@ pub mod rules;
 
 use std::collections::BTreeSet;
 
-use crate::checks::{LiveCtx, LiveOut};
+use crate::checks::{LiveCtx, Sink};
 use crate::live::{Answers, FailoverAnswers};
 use crate::schema::AwsKind;
 use rules::*;
 
-pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
+pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut Sink) {
     if let Some(answer) = &answers.offerings {
         match answer {
             Err(e) => out.unverified("ec2:instance-type", ctx.region, e),
@@ -107,7 +107,7 @@ pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
 /// Key pairs, launch templates named by name, and instance types, in each failover region:
 /// everything of this family that is named by name (ids are regional and not looked up there).
 /// Only what exists in the primary region is judged, so one mistake is one finding.
-pub fn judge_failover(ctx: &LiveCtx, primary: &Answers, failover: &std::collections::BTreeMap<String, FailoverAnswers>, out: &mut LiveOut) {
+pub fn judge_failover(ctx: &LiveCtx, primary: &Answers, failover: &std::collections::BTreeMap<String, FailoverAnswers>, out: &mut Sink) {
     for (region, a) in failover {
         let mut unverified = |what: &str, e: &crate::cloud::CloudError| {
             out.unverified.push(crate::report::Unverified { check: format!("{what} (failover)"), region: Some(region.clone()), reason: e.to_string() })

@@ -10,9 +10,10 @@ pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::checks::Sink;
 use crate::env::EnvSet;
 use crate::lock::{self, Attributes, Lock};
-use crate::report::{Finding, Unverified};
+use crate::report::Finding;
 use crate::schema::{EnvSchema, Parity};
 use rules::*;
 
@@ -55,15 +56,13 @@ pub fn compare(
     blocked: &BTreeSet<String>,
     now: &Resolved,
     region: &str,
-) -> (Vec<Finding>, Vec<Unverified>) {
-    let mut findings = Vec::new();
-    let mut unverified = Vec::new();
+    sink: &mut Sink,
+) {
     let tested = &lock.environment;
-    let mut not_compared = |check: String, reason: String| unverified.push(Unverified { check, region: Some(region.to_string()), reason });
 
     for (name, locked) in &lock.variables {
         let Some(var) = env.vars.get(name) else {
-            findings.push(
+            sink.findings.push(
                 Finding::new(&DRIFT_MISSING, format!("set in the tested environment {tested}, not here"))
                     .key(name)
                     .help(format!("set {name} in this environment's source, or remove it from {tested} and test again ({lock_name})")),
@@ -80,7 +79,7 @@ pub fn compare(
                 match (&locked.digest, value) {
                     (Some(d), Some(v)) => {
                         if lock::salted(&lock.salt, name, &v) != *d {
-                            findings.push(
+                            sink.findings.push(
                                 Finding::new(&DRIFT_VALUE, format!("differs from the value tested in {tested} (x-parity: same)"))
                                     .key(name)
                                     .help(format!("set the value that was tested in {tested}, or test this value there and snapshot again"))
@@ -88,8 +87,8 @@ pub fn compare(
                             );
                         }
                     }
-                    (None, _) => not_compared(format!("drift {name}"), format!("the lock {lock_name} has no digest of the tested value")),
-                    (_, None) => not_compared(format!("drift {name}"), "this run could not resolve the value".into()),
+                    (None, _) => sink.skipped(format!("drift {name}"), region, format!("the lock {lock_name} has no digest of the tested value")),
+                    (_, None) => sink.skipped(format!("drift {name}"), region, "this run could not resolve the value".into()),
                 }
             }
             Parity::Resource => match (&locked.resources, now.resources(name)) {
@@ -97,7 +96,7 @@ pub fn compare(
                     let mut then = then.clone();
                     Attributes::sort(&mut then);
                     if then != target {
-                        findings.push(
+                        sink.findings.push(
                             Finding::new(&DRIFT_RESOURCE, format!("tested {}, target {}", describe(&then), describe(&target)))
                                 .key(name)
                                 .region(region)
@@ -106,8 +105,9 @@ pub fn compare(
                         );
                     }
                 }
-                (None, _) => not_compared(
+                (None, _) => sink.skipped(
                     format!("drift {name}"),
+                    region,
                     if lock.offline {
                         format!("the lock {lock_name} was made with --offline, so the tested resources' attributes are unknown")
                     } else {
@@ -115,13 +115,13 @@ pub fn compare(
                     },
                 ),
                 (_, None) if blocked.contains(name) => {}
-                (_, None) => not_compared(format!("drift {name}"), "this run did not look the resources up (--offline, or the lookup failed)".into()),
+                (_, None) => sink.skipped(format!("drift {name}"), region, "this run did not look the resources up (--offline, or the lookup failed)".into()),
             },
         }
     }
     for (name, var) in &env.vars {
         if !lock.variables.contains_key(name) {
-            findings.push(
+            sink.findings.push(
                 Finding::new(&DRIFT_EXTRA, format!("set here, but not in the tested environment {tested}"))
                     .key(name)
                     .help(format!("test with {name} set in {tested} and snapshot again, or remove it here"))
@@ -129,8 +129,53 @@ pub fn compare(
             );
         }
     }
-    findings.extend(artifacts(lock, now));
-    (findings, unverified)
+    sink.findings.extend(artifacts(lock, now));
+}
+
+/// What `explain` needs of the run.
+pub struct Context<'a> {
+    pub cfg: &'a crate::config::Config,
+    /// `--rev`: the commit being deployed (HEAD when `None`).
+    pub rev: Option<&'a str>,
+    /// The account this run's credentials act in, once asked.
+    pub account: Option<&'a str>,
+}
+
+/// Completes the drift findings `compare` produced: an artifact's drift points at its
+/// `[[artifacts]]` entry, as the other artifact rules do, and lists what changed under its
+/// paths since the tested commit, when this clone has it; across accounts, a resource's drift
+/// says which two accounts, so a reader knows where to look on each side.
+pub fn explain(how: &Context, lock: &Lock, findings: &mut [Finding]) {
+    let repo = crate::git::Repo::open(&how.cfg.root).ok();
+    let tested = lock.commit.as_deref().and_then(|c| git2::Oid::from_str(c).ok()).filter(|c| repo.as_ref().is_some_and(|r| r.has_commit(&c.to_string())));
+    let now = repo.as_ref().and_then(|r| r.resolve(how.rev).ok());
+    for finding in findings.iter_mut().filter(|f| *f.rule == DRIFT_ARTIFACT) {
+        let Some(a) = how.cfg.artifacts.iter().find(|a| Some(a.name.get_ref()) == finding.key.as_ref()) else { continue };
+        if finding.location.is_none() {
+            finding.location = Some(crate::checks::artifact::location(how.cfg, a));
+        }
+        if let (Some(repo), Some(tested), Some(now)) = (&repo, tested, now) {
+            finding.message.push_str(&crate::checks::artifact::changes(repo, tested, now, a.paths.get_ref()));
+        }
+    }
+    if let (Some(tested), Some(now)) = (&lock.account, how.account)
+        && tested != now
+    {
+        for finding in findings.iter_mut().filter(|f| *f.rule == DRIFT_RESOURCE) {
+            finding.message.push_str(&format!(" (tested in AWS account {tested}, checked in {now})"));
+        }
+    }
+}
+
+/// `fingerprint-mismatch`: the environment's fingerprint against `--expect-fingerprint`.
+pub fn judge_fingerprint(expected: &str, fingerprint: &str, sink: &mut Sink) {
+    let expected = expected.trim();
+    if expected != fingerprint {
+        sink.findings.push(
+            Finding::new(&FINGERPRINT_MISMATCH, format!("the environment's fingerprint is {fingerprint}, not the expected {expected}"))
+                .help("the environment changed since the check that produced the expected fingerprint; run `preflight check` again and deploy what it passes"),
+        );
+    }
 }
 
 /// Artifacts built from other sources than the ones tested (`drift-artifact`).

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::{Map, Value};
 
+use crate::checks::Sink;
 use crate::config::{Config, Dialect};
 use crate::diag::{ToolError, read_capped};
 use crate::env::dotenv;
@@ -27,14 +28,14 @@ pub const MAX_ENV_BYTES: u64 = 64 << 20;
 
 /// Reads one dotenv file into `set`, reporting unparsable lines and duplicates.
 /// A missing or unreadable file is a tool error: the path in preflight.toml is wrong.
-pub fn load_dotenv(cfg: &Config, rel: &str, dialect: Dialect, schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Finding>) -> Result<(), ToolError> {
+pub fn load_dotenv(cfg: &Config, rel: &str, dialect: Dialect, schema: &EnvSchema, set: &mut EnvSet, sink: &mut Sink) -> Result<(), ToolError> {
     let path = cfg.input(rel, "env file")?;
     let display = display_path(cfg, &path, rel);
     let bytes = match read_capped(&path, MAX_ENV_BYTES, "env file") {
         Ok(b) => b,
         Err(e) if path.is_file() => {
             // Too large (or unreadable mid-way): the environment is unusable, not the tool.
-            findings.push(
+            sink.findings.push(
                 Finding::new(&ENV_SYNTAX, e.message().to_string())
                     .help("an env file holds KEY=value lines; check that the path points at the right file")
                     .at(Some(Location { path: display.clone(), line: 1, column: 1, span: None })),
@@ -44,7 +45,7 @@ pub fn load_dotenv(cfg: &Config, rel: &str, dialect: Dialect, schema: &EnvSchema
         Err(e) => return Err(e.with_help(format!("the `source` of this environment names {rel}; create it or fix the path in {}", cfg.path.display()))),
     };
     if dialect == Dialect::Docker {
-        load_docker(&bytes, display, schema, set, findings);
+        load_docker(&bytes, display, schema, set, sink);
         return Ok(());
     }
     let text = placeholder_text(&bytes);
@@ -86,7 +87,7 @@ pub fn load_dotenv(cfg: &Config, rel: &str, dialect: Dialect, schema: &EnvSchema
         if let Some(previous) = previous {
             duplicates += 1;
             if duplicates <= MAX_PER_RULE {
-                findings.push(
+                sink.findings.push(
                     Finding::new(&ENV_DUPLICATE, format!("set again; this value overrides the one on line {previous}"))
                         .key(&entry.key)
                         .help("remove one of the two lines: only the last one takes effect, which is easy to miss in review")
@@ -106,7 +107,7 @@ pub fn load_dotenv(cfg: &Config, rel: &str, dialect: Dialect, schema: &EnvSchema
     });
     if duplicates > MAX_PER_RULE {
         let more = duplicates - MAX_PER_RULE;
-        findings.push(
+        sink.findings.push(
             Finding::new(&ENV_DUPLICATE, format!("and {more} more variable{} set again in this file", if more == 1 { "" } else { "s" }))
                 .help("only the first findings of a rule are listed per file; remove the repeated lines")
                 .at(first_extra),
@@ -114,7 +115,7 @@ pub fn load_dotenv(cfg: &Config, rel: &str, dialect: Dialect, schema: &EnvSchema
     }
 
     for e in &errors {
-        findings.push(
+        sink.findings.push(
             Finding::new(&ENV_SYNTAX, e.message.clone())
                 .help("write KEY=value, quote values with spaces or '#' (\"...\" or '...'), and close every quote")
                 .at(Some(loc(e.span, e.pos))),
@@ -140,13 +141,13 @@ fn unparsable_secret(text: &str, e: &dotenv::SyntaxError, schema: &EnvSchema, as
 /// Reads an env file as `docker run --env-file` and ECS `environmentFiles` do (values taken
 /// literally), warning (`env-dialect`) where python-dotenv would read a value differently. A
 /// line docker refuses fails the whole file, as it does for docker: one `env-syntax` finding.
-fn load_docker(bytes: &[u8], display: String, schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Finding>) {
+fn load_docker(bytes: &[u8], display: String, schema: &EnvSchema, set: &mut EnvSet, sink: &mut Sink) {
     let text = placeholder_text(bytes);
     let lookup = |k: &str| std::env::var(k).ok();
     let entries = match crate::env::docker::parse(bytes, &lookup) {
         Ok(e) => e,
         Err(e) => {
-            findings.push(
+            sink.findings.push(
                 Finding::new(&ENV_SYNTAX, e.message)
                     .help("docker reads one KEY=value a line, a key without spaces; it rejects the whole file over one bad line")
                     .at(Some(Location { path: display.clone(), line: e.line, column: e.column, span: None })),
@@ -164,7 +165,7 @@ fn load_docker(bytes: &[u8], display: String, schema: &EnvSchema, set: &mut EnvS
             mask.push(e.value_span);
         }
         if let Some(previous) = seen.insert(e.key.clone(), e.line) {
-            findings.push(
+            sink.findings.push(
                 Finding::new(&ENV_DUPLICATE, format!("set again; this value overrides the one on line {previous}"))
                     .key(&e.key)
                     .help("remove one of the two lines: only the last one takes effect, which is easy to miss in review")
@@ -179,7 +180,7 @@ fn load_docker(bytes: &[u8], display: String, schema: &EnvSchema, set: &mut EnvS
             } else {
                 format!("docker passes this value as written, quotes included: the app receives `{}`, not `{other}`", e.value)
             };
-            findings.push(
+            sink.findings.push(
                 Finding::new(&ENV_DIALECT, message)
                     .key(&e.key)
                     .help("docker needs no quotes, even for spaces: write KEY=value; keep the quotes only if the app expects them")
@@ -200,7 +201,7 @@ pub fn load_ssm_path(
     mut params: Vec<crate::cloud::Parameter>,
     set: &mut EnvSet,
     hidden: &mut std::collections::BTreeSet<String>,
-    findings: &mut Vec<Finding>,
+    sink: &mut Sink,
 ) {
     let region = env.region.get_ref().as_str();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
@@ -211,7 +212,7 @@ pub fn load_ssm_path(
             continue;
         }
         if let Some(first) = seen.insert(name.clone(), p.name.clone()) {
-            findings.push(
+            sink.findings.push(
                 Finding::new(&ENV_DUPLICATE, format!("set by both {first} and {} under {path}; the latter wins", p.name))
                     .key(&name)
                     .region(region)
@@ -244,7 +245,7 @@ pub fn load_task_definition_file(
     container: &str,
     set: &mut EnvSet,
     hidden: &mut std::collections::BTreeSet<String>,
-    findings: &mut Vec<Finding>,
+    sink: &mut Sink,
 ) -> Result<Vec<String>, ToolError> {
     use crate::env::task_definition as td;
     let path = cfg.input(rel, "task definition")?;
@@ -277,7 +278,7 @@ pub fn load_task_definition_file(
         let (key, value) = (loc(e.name_span), loc(e.value_span));
         if let Some(first) = seen.insert(e.name.clone(), key.clone()) {
             let line = first.map_or(0, |l| l.line);
-            findings.push(
+            sink.findings.push(
                 Finding::new(
                     &ENV_DUPLICATE,
                     format!(
@@ -307,7 +308,7 @@ pub fn load_task_definition_file(
 /// file's), read with the default dialect: ECS reads it as docker does, so every value the two
 /// dialects read differently is an `env-dialect` warning, and a line docker refuses (ECS too)
 /// is one as well. Nothing else is reported: the file was already read as a source.
-pub fn environment_file_dialect(cfg: &Config, rel: &str, object: &str, schema: &EnvSchema, findings: &mut Vec<Finding>) -> Result<(), ToolError> {
+pub fn environment_file_dialect(cfg: &Config, rel: &str, object: &str, schema: &EnvSchema, sink: &mut Sink) -> Result<(), ToolError> {
     let path = cfg.input(rel, "env file")?;
     let display = display_path(cfg, &path, rel);
     let Ok(bytes) = read_capped(&path, MAX_ENV_BYTES, "env file") else { return Ok(()) };
@@ -318,7 +319,7 @@ pub fn environment_file_dialect(cfg: &Config, rel: &str, object: &str, schema: &
     let help = format!("{object} is read by ECS as docker --env-file reads it: write KEY=value without quotes, escapes or inline comments");
     let lookup = |_: &str| None;
     match crate::env::docker::parse(&bytes, &lookup) {
-        Err(e) => findings.push(
+        Err(e) => sink.findings.push(
             Finding::new(
                 &ENV_DIALECT,
                 format!("ECS reads this file through environmentFiles ({object}); docker --env-file would refuse it ({}), and the ECS agent skips or misreads such a line", e.message),
@@ -339,7 +340,7 @@ pub fn environment_file_dialect(cfg: &Config, rel: &str, object: &str, schema: &
                     format!("ECS reads this file through environmentFiles ({object}): the app receives `{}`, not `{dotenv}`", e.value)
                 };
                 let at = Location { path: display.clone(), line: e.line, column: e.value_column, span: Some(e.value_span) };
-                findings.push(Finding::new(&ENV_DIALECT, message).key(&e.key).help(help.clone()).at(Some(at)));
+                sink.findings.push(Finding::new(&ENV_DIALECT, message).key(&e.key).help(help.clone()).at(Some(at)));
             }
         }
     }
@@ -382,12 +383,12 @@ pub fn load_task_definition(
 }
 
 /// Reads the schema's variables from preflight's own process environment.
-pub fn load_process(schema: &EnvSchema, set: &mut EnvSet, findings: &mut Vec<Finding>) {
+pub fn load_process(schema: &EnvSchema, set: &mut EnvSet, sink: &mut Sink) {
     for name in schema.properties.keys() {
         match std::env::var(name) {
             Ok(value) => set.set(Variable { name: name.clone(), raw: value, value: None, origin: Origin::Process }),
             Err(std::env::VarError::NotPresent) => {}
-            Err(std::env::VarError::NotUnicode(_)) => findings.push(
+            Err(std::env::VarError::NotUnicode(_)) => sink.findings.push(
                 Finding::new(&ENV_SYNTAX, "the process environment holds a value that is not valid UTF-8").key(name).help("export the variable as UTF-8 text"),
             ),
         }
@@ -482,7 +483,7 @@ pub fn validate(
     unknown: &BTreeSet<String>,
     incomplete: bool,
     region: &str,
-    findings: &mut Vec<Finding>,
+    sink: &mut Sink,
 ) -> Validated {
     let mut out = Validated::default();
     let mut skip: BTreeSet<String> = unknown.clone();
@@ -500,7 +501,7 @@ pub fn validate(
                 Ok(v) => v,
                 Err(expected) => {
                     let msg = if secret { format!("the value is not {expected}") } else { format!("{} is not {expected}", quote(value)) };
-                    findings.push(
+                    sink.findings.push(
                         Finding::new(&ENV_TYPE, msg)
                             .key(name)
                             .help(format!("the schema declares {name} as {expected}; environment values are strings and are converted before validation"))
@@ -516,7 +517,7 @@ pub fn validate(
         if let Some(kind) = prop.and_then(|p| p.aws) {
             for item in resource_names(&typed) {
                 match crate::checks::aws_syntax_problem(kind, &item, secret) {
-                    Some((rule, msg, help)) => findings.push(Finding::new(rule, msg).key(name).region(region).help(help).at(var.item_location(&item))),
+                    Some((rule, msg, help)) => sink.findings.push(Finding::new(rule, msg).key(name).region(region).help(help).at(var.item_location(&item))),
                     None => out.resources.push((name.clone(), kind, item)),
                 }
             }
@@ -538,7 +539,7 @@ pub fn validate(
                 if incomplete {
                     continue;
                 }
-                findings.push(
+                sink.findings.push(
                     Finding::new(&ENV_MISSING, "required by the schema but not set")
                         .key(name)
                         .help(format!("set {name} in this environment's source; the schema {} lists it under `required`", schema.display_path)),
@@ -547,7 +548,7 @@ pub fn validate(
             ValidationErrorKind::AdditionalProperties { unexpected } | ValidationErrorKind::UnevaluatedProperties { unexpected } if path.is_empty() => {
                 for name in unexpected {
                     let var = env.vars.get(name);
-                    findings.push(
+                    sink.findings.push(
                         Finding::new(&ENV_UNKNOWN, "set, but the schema does not allow it")
                             .key(name)
                             .help(format!("remove it, fix its spelling, or add it to `properties` in {}", schema.display_path))
@@ -555,7 +556,7 @@ pub fn validate(
                     );
                 }
             }
-            kind => findings.push(keyword_finding(schema, env, secrets, &err, kind, key.clone())),
+            kind => sink.findings.push(keyword_finding(schema, env, secrets, &err, kind, key.clone())),
         }
     }
     out

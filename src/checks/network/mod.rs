@@ -4,14 +4,14 @@
 
 pub mod rules;
 
-use crate::checks::{LiveCtx, LiveOut};
+use crate::checks::{LiveCtx, Sink};
 use crate::cloud::SecurityGroup;
 use crate::live::Answers;
 use crate::report::Finding;
 use crate::schema::AwsKind;
 use rules::*;
 
-pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
+pub fn judge(ctx: &LiveCtx, answers: &Answers, out: &mut Sink) {
     let subnets = match &answers.subnets {
         Some(Ok(s)) => Some(s.as_slice()),
         Some(Err(e)) => {
@@ -71,7 +71,7 @@ impl Launch {
 }
 
 /// VPCs: the configured one, and any variable naming one.
-fn judge_vpcs(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
+fn judge_vpcs(ctx: &LiveCtx, answers: &Answers, out: &mut Sink) {
     if let Some(answer) = &answers.vpcs {
         match answer {
             Err(e) => out.unverified("ec2:vpc", ctx.region, e),
@@ -104,7 +104,7 @@ fn judge_vpcs(ctx: &LiveCtx, answers: &Answers, out: &mut LiveOut) {
     }
 }
 
-fn judge_subnets(ctx: &LiveCtx, subnets: &[crate::cloud::Subnet], launch: &Launch, out: &mut LiveOut) {
+fn judge_subnets(ctx: &LiveCtx, subnets: &[crate::cloud::Subnet], launch: &Launch, out: &mut Sink) {
     let (configured, inferred) = (&launch.configured, &launch.inferred);
     for (var, id) in ctx.of(AwsKind::Subnet) {
         let shown = ctx.show(var, id);
@@ -146,7 +146,7 @@ fn judge_subnets(ctx: &LiveCtx, subnets: &[crate::cloud::Subnet], launch: &Launc
     }
 }
 
-fn judge_groups_by_id(ctx: &LiveCtx, answers: &Answers, launch: &Launch, out: &mut LiveOut) {
+fn judge_groups_by_id(ctx: &LiveCtx, answers: &Answers, launch: &Launch, out: &mut Sink) {
     let env_vpc = &launch.env_vpc;
     // Security groups by id.
     if let Some(answer) = &answers.groups_by_id {
@@ -187,7 +187,7 @@ fn judge_groups_by_id(ctx: &LiveCtx, answers: &Answers, launch: &Launch, out: &m
     }
 }
 
-fn judge_groups_by_name(ctx: &LiveCtx, answers: &Answers, launch: &Launch, out: &mut LiveOut) {
+fn judge_groups_by_name(ctx: &LiveCtx, answers: &Answers, launch: &Launch, out: &mut Sink) {
     let (env_vpc, vpc_launch) = (&launch.env_vpc, launch.vpc_launch);
     // Security groups by name: a VPC launch needs ids, so a name that resolves is still a finding
     // whose help gives the id; a name that only exists in another VPC is the incident itself.
@@ -217,7 +217,7 @@ fn judge_groups_by_name(ctx: &LiveCtx, answers: &Answers, launch: &Launch, out: 
 /// A group named with no VPC and no subnet to place the launch: EC2 launches it into the
 /// region's default VPC and looks the name up there (a name is usable only there; any other VPC
 /// takes group ids, with a subnet).
-fn judge_name_default_vpc(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], default_vpc: Option<&str>, out: &mut LiveOut) {
+fn judge_name_default_vpc(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], default_vpc: Option<&str>, out: &mut Sink) {
     let shown = ctx.show(var, name);
     let matches: Vec<&SecurityGroup> = groups.iter().filter(|g| g.name == name).collect();
     if let Some(g) = matches.iter().find(|g| default_vpc.is_some() && g.vpc_id.as_deref() == default_vpc) {
@@ -251,7 +251,7 @@ fn judge_name_default_vpc(ctx: &LiveCtx, var: &str, name: &str, groups: &[Securi
     ));
 }
 
-fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], env_vpc: Option<&str>, vpc_launch: bool, out: &mut LiveOut) {
+fn judge_name(ctx: &LiveCtx, var: &str, name: &str, groups: &[SecurityGroup], env_vpc: Option<&str>, vpc_launch: bool, out: &mut Sink) {
     let shown = ctx.show(var, name);
     let matches: Vec<&SecurityGroup> = groups.iter().filter(|g| g.name == name).collect();
     let in_vpc: Vec<&SecurityGroup> = match env_vpc {
@@ -322,7 +322,7 @@ mod tests {
         let env = EnvSet::default();
         let never = |_: &str| false;
         let ctx = LiveCtx { region: "us-east-1", failover_regions: &[], vpc: vpc.map(|v| (v, None)), resources: &resources, env: &env, is_secret: &never };
-        let mut out = LiveOut::default();
+        let mut out = Sink::default();
         judge(&ctx, &answers, &mut out);
         out.findings.iter().map(|f| (f.rule.id.to_string(), f.key.clone().unwrap_or_default())).collect()
     }

@@ -8,7 +8,7 @@ pub mod rules;
 use std::collections::BTreeMap;
 
 use crate::aws_arn::SecretRef;
-use crate::checks::{LiveCtx, LiveOut};
+use crate::checks::{LiveCtx, Sink};
 use crate::cloud::Secret;
 use crate::live::{FailoverAnswers, SecretAnswers, secret_list_name};
 use rules::*;
@@ -48,7 +48,7 @@ fn version<'s>(secret: &'s Secret, r: &SecretRef) -> Result<Option<&'s str>, Str
 }
 
 /// Judges each use against the primary region's answers.
-pub fn judge(ctx: &LiveCtx, uses: &[SecretUse], answers: &SecretAnswers, out: &mut LiveOut) {
+pub fn judge(ctx: &LiveCtx, uses: &[SecretUse], answers: &SecretAnswers, out: &mut Sink) {
     let mut reported = false;
     for u in uses {
         let shown = u.shown(ctx);
@@ -87,7 +87,7 @@ pub fn judge(ctx: &LiveCtx, uses: &[SecretUse], answers: &SecretAnswers, out: &m
 
 /// Judges each use found in the primary region against every failover region: a replica, or
 /// a secret of that name, not scheduled for deletion.
-pub fn judge_failover(ctx: &LiveCtx, uses: &[SecretUse], primary: &SecretAnswers, failover: &BTreeMap<String, FailoverAnswers>, out: &mut LiveOut) {
+pub fn judge_failover(ctx: &LiveCtx, uses: &[SecretUse], primary: &SecretAnswers, failover: &BTreeMap<String, FailoverAnswers>, out: &mut Sink) {
     for (region, answers) in failover {
         let mut reported = false;
         for u in uses {

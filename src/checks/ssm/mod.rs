@@ -6,13 +6,13 @@ pub mod rules;
 
 use std::collections::BTreeMap;
 
-use crate::checks::{LiveCtx, LiveOut};
+use crate::checks::{LiveCtx, Sink};
 use crate::live::{FailoverAnswers, ParameterAnswers};
 use crate::schema::AwsKind;
 use rules::*;
 
 /// Judges `ssm:parameter` values (references are judged while resolving, in `check`).
-pub fn judge(ctx: &LiveCtx, params: &ParameterAnswers, out: &mut LiveOut) {
+pub fn judge(ctx: &LiveCtx, params: &ParameterAnswers, out: &mut Sink) {
     let mut denied = false;
     for (var, name) in ctx.of(AwsKind::Parameter) {
         match params.by_name.get(name) {
@@ -20,12 +20,10 @@ pub fn judge(ctx: &LiveCtx, params: &ParameterAnswers, out: &mut LiveOut) {
                 out.resolved.push((var.to_string(), ctx.region.to_string(), p.name.clone()));
                 out.attribute(var, crate::lock::Attributes::exists());
             }
-            Some(Ok(None)) => out.findings.push(ctx.finding(
-                &SSM_NOT_FOUND,
-                (var, name),
-                format!("SSM parameter {} does not exist in {}", ctx.show(var, name), ctx.region),
-                format!("parameters are per region: aws ssm put-parameter --region {} --name NAME ... (or fix the name)", ctx.region),
-            )),
+            Some(Ok(None)) => {
+                let shown = ctx.show(var, name);
+                out.findings.push(NotFound::Missing { shown, region: ctx.region, how: Named::Value }.finding(var, ctx.item_location(var, name)));
+            }
             Some(Err(e)) if !denied => {
                 denied = true;
                 out.unverified("ssm:parameter", ctx.region, e);
@@ -44,7 +42,7 @@ pub fn failover_name(name: &str) -> Option<String> {
 /// Judges every parameter the environment names (`(variable, name as asked)`, from references,
 /// `ssm:parameter` values and task definition `valueFrom`s) that exists in the primary region
 /// against each failover region.
-pub fn judge_failover(ctx: &LiveCtx, uses: &[(String, String)], primary: &ParameterAnswers, failover: &BTreeMap<String, FailoverAnswers>, out: &mut LiveOut) {
+pub fn judge_failover(ctx: &LiveCtx, uses: &[(String, String)], primary: &ParameterAnswers, failover: &BTreeMap<String, FailoverAnswers>, out: &mut Sink) {
     for (region, answers) in failover {
         let mut reported = false;
         for (var, name) in uses {
@@ -72,25 +70,26 @@ pub fn judge_failover(ctx: &LiveCtx, uses: &[(String, String)], primary: &Parame
 /// A `{{resolve:...}}` reference preflight cannot read: a located finding of the service it
 /// names (a malformed secret reference is `secret-not-found`, any other `ssm-not-found`).
 pub fn malformed_reference(var: &crate::env::Variable, message: String) -> crate::report::Finding {
-    let (rule, help) = if var.raw.contains("{{resolve:secretsmanager:") {
-        (
-            &crate::checks::secretsmanager::rules::SECRET_NOT_FOUND,
-            "write {{resolve:secretsmanager:SECRET-ID[:SecretString[:JSON-KEY[:VERSION-STAGE[:VERSION-ID]]]]}}",
-        )
-    } else {
-        (&SSM_NOT_FOUND, "write {{resolve:ssm:/path/name}}, {{resolve:ssm-secure:/path/name}} or {{resolve:secretsmanager:SECRET-ID}}")
-    };
-    crate::report::Finding::new(rule, message).key(&var.name).help(help).at(var.value_location())
+    if var.raw.contains("{{resolve:secretsmanager:") {
+        let help = "write {{resolve:secretsmanager:SECRET-ID[:SecretString[:JSON-KEY[:VERSION-STAGE[:VERSION-ID]]]]}}";
+        return crate::report::Finding::new(&crate::checks::secretsmanager::rules::SECRET_NOT_FOUND, message)
+            .key(&var.name)
+            .help(help)
+            .at(var.value_location());
+    }
+    NotFound::Malformed { message, value_from: false }.finding(&var.name, var.value_location())
 }
 
 /// A task definition `valueFrom` that names neither an SSM parameter nor a Secrets Manager
 /// secret ECS could read.
 pub fn malformed_value_from(var: &crate::env::Variable, message: String) -> crate::report::Finding {
-    let rule = if var.raw.contains(":secretsmanager:") { &crate::checks::secretsmanager::rules::SECRET_NOT_FOUND } else { &SSM_NOT_FOUND };
-    crate::report::Finding::new(rule, message)
-        .key(&var.name)
-        .help("valueFrom is an SSM parameter name or ARN, or a Secrets Manager secret ARN with optional :json-key:version-stage:version-id")
-        .at(var.value_location())
+    if var.raw.contains(":secretsmanager:") {
+        return crate::report::Finding::new(&crate::checks::secretsmanager::rules::SECRET_NOT_FOUND, message)
+            .key(&var.name)
+            .help("valueFrom is an SSM parameter name or ARN, or a Secrets Manager secret ARN with optional :json-key:version-stage:version-id")
+            .at(var.value_location());
+    }
+    NotFound::Malformed { message, value_from: true }.finding(&var.name, var.value_location())
 }
 
 /// Puts the parameters' values into the variables that reference them, and reports the
@@ -102,24 +101,15 @@ pub fn substitute(
     parsed: BTreeMap<String, Vec<crate::env::reference::Part>>,
     value_from: &[(String, String)],
     params: &ParameterAnswers,
-    findings: &mut Vec<crate::report::Finding>,
-    unverified: &mut Vec<crate::report::Unverified>,
+    sink: &mut Sink,
 ) {
     use crate::env::reference::Part;
-    let missing = |name: &str| {
-        (
-            format!("SSM parameter {name} does not exist in {region}"),
-            format!("parameters are per region: create it with aws ssm put-parameter --region {region} --name {name} ..., or fix the reference"),
-        )
-    };
+    let missing = |name: &str| NotFound::Missing { shown: format!("`{name}`"), region, how: Named::Reference };
     let mut failed: BTreeMap<String, String> = BTreeMap::new();
     for (var_name, name) in value_from {
         let Some(var) = set.vars.get(var_name) else { continue };
         match params.by_name.get(name) {
-            Some(Ok(None)) => {
-                let (m, h) = missing(name);
-                findings.push(crate::report::Finding::new(&SSM_NOT_FOUND, m).key(var_name).region(region).help(h).at(var.value_location()));
-            }
+            Some(Ok(None)) => sink.findings.push(missing(name).finding(var_name, var.value_location())),
             Some(Err(e)) => {
                 failed.insert(name.clone(), e.to_string());
             }
@@ -150,19 +140,12 @@ pub fn substitute(
                     Some(v) => value.push_str(v),
                     None => {
                         known = false;
-                        findings.push(
-                            crate::report::Finding::new(&SSM_NOT_FOUND, format!("{} is a SecureString, which {{{{resolve:ssm:...}}}} cannot read", r.name))
-                                .key(&name)
-                                .region(region)
-                                .help(format!("write {{{{resolve:ssm-secure:{}}}}} instead", r.name))
-                                .at(var.value_location()),
-                        );
+                        sink.findings.push(NotFound::SecureString { name: &r.name, region }.finding(&name, var.value_location()));
                     }
                 },
                 Some(Ok(None)) => {
                     known = false;
-                    let (m, h) = missing(&r.name);
-                    findings.push(crate::report::Finding::new(&SSM_NOT_FOUND, m).key(&name).region(region).help(h).at(var.value_location()));
+                    sink.findings.push(missing(&r.name).finding(&name, var.value_location()));
                 }
                 Some(Err(e)) => {
                     known = false;
@@ -175,6 +158,6 @@ pub fn substitute(
     }
     if !failed.is_empty() {
         let reason = failed.values().next().cloned().unwrap_or_default();
-        unverified.push(crate::report::Unverified { check: format!("{} SSM reference(s) in values", failed.len()), region: Some(region.to_string()), reason });
+        sink.skipped(format!("{} SSM reference(s) in values", failed.len()), region, reason);
     }
 }

@@ -1,5 +1,6 @@
 //! Declares the rules of the `ssm` family (SSM Parameter Store references) with their `preflight explain` text.
 
+use crate::report::{Finding, Location};
 use crate::rules::{Rule, Severity};
 
 pub static SSM_NOT_FOUND: Rule = Rule {
@@ -28,7 +29,7 @@ resolves nothing: the launch fails, or the application starts without its settin
 LAUNCH_AMI={{resolve:ssm:/app/prod/launch-ami-v2}}
 ```
 ```
-error[ssm-not-found]: LAUNCH_AMI: SSM parameter /app/prod/launch-ami-v2 does not exist in us-east-1
+error[ssm-not-found]: LAUNCH_AMI: SSM parameter `/app/prod/launch-ami-v2` does not exist in us-east-1
   --> deploy/production.env:1:12
 ```
 
@@ -51,6 +52,62 @@ For a public alias, list what the region offers, e.g.
 - `ssm-secure` parameters are checked for existence only; they are never decrypted or shown.
 - With `--offline`, no parameter is looked up and this rule does not fire."#,
 };
+
+/// Every way `ssm-not-found` is worded, beside its doc: the family builds each of its findings
+/// through [`NotFound::finding`], so the wording lives in one place.
+pub enum NotFound<'a> {
+    /// No parameter of that name in the region. `shown` is how the name may be printed (quoted,
+    /// or `****` for a secret variable's value); `how` says where the name was written.
+    Missing { shown: String, region: &'a str, how: Named },
+    /// A SecureString read through `{{resolve:ssm:...}}`, which cannot decrypt it.
+    SecureString { name: &'a str, region: &'a str },
+    /// A reference (or a task definition `valueFrom`) preflight cannot read at all.
+    Malformed { message: String, value_from: bool },
+}
+
+/// Where a parameter's name was written, which decides the help.
+pub enum Named {
+    /// An `ssm:parameter` value.
+    Value,
+    /// A `{{resolve:ssm:...}}` reference or a task definition `valueFrom`.
+    Reference,
+}
+
+impl NotFound<'_> {
+    pub fn finding(self, var: &str, at: Option<Location>) -> Finding {
+        let (message, help, region) = match self {
+            NotFound::Missing { shown, region, how } => {
+                let fix = match how {
+                    Named::Value => "or fix the name",
+                    Named::Reference => "or fix the reference",
+                };
+                (
+                    format!("SSM parameter {shown} does not exist in {region}"),
+                    format!("parameters are per region: create it with aws ssm put-parameter --region {region} --name NAME ..., {fix}"),
+                    Some(region),
+                )
+            }
+            NotFound::SecureString { name, region } => (
+                format!("{name} is a SecureString, which {{{{resolve:ssm:...}}}} cannot read"),
+                format!("write {{{{resolve:ssm-secure:{name}}}}} instead"),
+                Some(region),
+            ),
+            NotFound::Malformed { message, value_from: false } => {
+                (message, "write {{resolve:ssm:/path/name}}, {{resolve:ssm-secure:/path/name}} or {{resolve:secretsmanager:SECRET-ID}}".to_string(), None)
+            }
+            NotFound::Malformed { message, value_from: true } => (
+                message,
+                "valueFrom is an SSM parameter name or ARN, or a Secrets Manager secret ARN with optional :json-key:version-stage:version-id".to_string(),
+                None,
+            ),
+        };
+        let f = Finding::new(&SSM_NOT_FOUND, message).key(var).help(help).at(at);
+        match region {
+            Some(r) => f.region(r),
+            None => f,
+        }
+    }
+}
 
 pub static SSM_NOT_IN_FAILOVER_REGION: Rule = Rule {
     id: "ssm-not-in-failover-region",

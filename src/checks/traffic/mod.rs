@@ -8,7 +8,7 @@ pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::checks::{LiveCtx, LiveOut};
+use crate::checks::{LiveCtx, Sink};
 use crate::cloud::{LoadBalancer, RecordSet, TargetGroup};
 use crate::live::traffic::{RecordAnswer, TrafficAnswers, TrafficPlan, elb_key, elb_region, normalise};
 use crate::live::{Answer, Answers};
@@ -50,7 +50,7 @@ fn listing<'a, T>(
     region: &str,
     check: &str,
     reported: &mut BTreeSet<String>,
-    out: &mut LiveOut,
+    out: &mut Sink,
 ) -> Option<&'a [T]> {
     match answers.get(region)? {
         Ok(list) => Some(list),
@@ -74,7 +74,7 @@ fn other_region_arn(ctx: &LiveCtx, value: &str) -> bool {
 }
 
 /// Judges everything the traffic lookups answered.
-pub fn judge(ctx: &LiveCtx, schema: &EnvSchema, answers: &TrafficAnswers, primary: &Answers, out: &mut LiveOut) {
+pub fn judge(ctx: &LiveCtx, schema: &EnvSchema, answers: &TrafficAnswers, primary: &Answers, out: &mut Sink) {
     let mut reported = BTreeSet::new();
     let lbs = judge_load_balancers(ctx, answers, primary, &mut reported, out);
     let tgs = judge_target_groups(ctx, answers, &mut reported, out);
@@ -88,7 +88,7 @@ fn judge_load_balancers<'a>(
     answers: &'a TrafficAnswers,
     primary: &Answers,
     reported: &mut BTreeSet<String>,
-    out: &mut LiveOut,
+    out: &mut Sink,
 ) -> BTreeMap<String, &'a LoadBalancer> {
     let mut found = BTreeMap::new();
     let r = ctx.region;
@@ -150,7 +150,7 @@ fn or_unset(v: &Option<String>) -> &str {
 
 /// `lb-zone-not-enabled`: every subnet the environment names lies in a zone the load balancer
 /// serves.
-fn zones(ctx: &LiveCtx, (var, value): (&str, &str), lb: &LoadBalancer, primary: &Answers, out: &mut LiveOut) {
+fn zones(ctx: &LiveCtx, (var, value): (&str, &str), lb: &LoadBalancer, primary: &Answers, out: &mut Sink) {
     let Some(Ok(subnets)) = &primary.subnets else { return };
     if lb.zones.is_empty() {
         return;
@@ -191,7 +191,7 @@ fn failover<T>(
     answers: &BTreeMap<String, Answer<Vec<T>>>,
     name: impl Fn(&T) -> &str,
     reported: &mut BTreeSet<String>,
-    out: &mut LiveOut,
+    out: &mut Sink,
 ) {
     let (kind, rule, what) = (fo.kind, fo.rule, fo.what);
     let check = format!("{} (failover)", kind.as_str());
@@ -214,12 +214,7 @@ fn failover<T>(
 }
 
 /// The target groups found, by variable.
-fn judge_target_groups<'a>(
-    ctx: &LiveCtx,
-    answers: &'a TrafficAnswers,
-    reported: &mut BTreeSet<String>,
-    out: &mut LiveOut,
-) -> BTreeMap<String, &'a TargetGroup> {
+fn judge_target_groups<'a>(ctx: &LiveCtx, answers: &'a TrafficAnswers, reported: &mut BTreeSet<String>, out: &mut Sink) -> BTreeMap<String, &'a TargetGroup> {
     let mut found = BTreeMap::new();
     let r = ctx.region;
     for (var, value) in ctx.of(AwsKind::TargetGroup) {
@@ -341,7 +336,7 @@ fn targets(s: &RecordSet, answer: &RecordAnswer, answers: &TrafficAnswers) -> Ve
 /// The records found: variable -> (sets, each with its targets).
 type Records = BTreeMap<String, Vec<(RecordSet, Vec<Target>)>>;
 
-fn judge_records(ctx: &LiveCtx, answers: &TrafficAnswers, reported: &mut BTreeSet<String>, out: &mut LiveOut) -> Records {
+fn judge_records(ctx: &LiveCtx, answers: &TrafficAnswers, reported: &mut BTreeSet<String>, out: &mut Sink) -> Records {
     let mut found = Records::new();
     for (var, value) in ctx.of(AwsKind::DnsRecord) {
         let name = normalise(value);
@@ -407,7 +402,7 @@ fn judge_sets(
     sets: &[(RecordSet, Vec<Target>)],
     answers: &TrafficAnswers,
     reported: &mut BTreeSet<String>,
-    out: &mut LiveOut,
+    out: &mut Sink,
 ) {
     let shown = ctx.show(var, value);
     let mut not_checked = BTreeSet::new();
@@ -466,7 +461,7 @@ fn judge_sets(
 }
 
 /// Failover pairs: both halves, the SECONDARY in a failover region, a PRIMARY that can fail over.
-fn judge_failover_pairs(ctx: &LiveCtx, (var, value): (&str, &str), sets: &[(RecordSet, Vec<Target>)], out: &mut LiveOut) {
+fn judge_failover_pairs(ctx: &LiveCtx, (var, value): (&str, &str), sets: &[(RecordSet, Vec<Target>)], out: &mut Sink) {
     let shown = ctx.show(var, value);
     let kinds: BTreeSet<&str> = sets.iter().filter(|(s, _)| s.failover.is_some()).map(|(s, _)| s.kind.as_str()).collect();
     for kind in kinds {
@@ -521,7 +516,7 @@ fn routes_to(
     lbs: &BTreeMap<String, &LoadBalancer>,
     tgs: &BTreeMap<String, &TargetGroup>,
     records: &Records,
-    out: &mut LiveOut,
+    out: &mut Sink,
 ) {
     let lb_named = |arn: &str| -> String {
         answers.load_balancers.values().flatten().flatten().find(|l| l.arn == arn).map(|l| l.name.clone()).unwrap_or_else(|| arn.to_string())
@@ -591,15 +586,21 @@ mod tests {
         }
     }
 
-    fn judged(resources: &[(&str, AwsKind, &str)], answers: &TrafficAnswers) -> Vec<(String, String)> {
+    /// The judge's output for these resources in us-east-1, failing over to us-west-2.
+    fn judge_in_east(resources: &[(&str, AwsKind, &str)], answers: &TrafficAnswers) -> Sink {
         let resources: Vec<(String, AwsKind, String)> = resources.iter().map(|(a, k, b)| (a.to_string(), *k, b.to_string())).collect();
         let env = EnvSet::default();
         let never = |_: &str| false;
         let failover = ["us-west-2".to_string()];
         let ctx = LiveCtx { region: "us-east-1", failover_regions: &failover, vpc: None, resources: &resources, env: &env, is_secret: &never };
         let schema = EnvSchema::parse(r#"{"type": "object"}"#, "s.json").unwrap();
-        let mut out = LiveOut::default();
+        let mut out = Sink::default();
         judge(&ctx, &schema, answers, &Answers::default(), &mut out);
+        out
+    }
+
+    fn judged(resources: &[(&str, AwsKind, &str)], answers: &TrafficAnswers) -> Vec<(String, String)> {
+        let out = judge_in_east(resources, answers);
         let mut f: Vec<(String, String)> = out.findings.iter().map(|f| (f.rule.id.to_string(), f.message.clone())).collect();
         f.sort();
         f
@@ -637,19 +638,8 @@ mod tests {
                 load_balancers: [("us-east-1".to_string(), Ok(vec![named(state)])), ("us-west-2".to_string(), Ok(vec![named("active")]))].into_iter().collect(),
                 ..Default::default()
             };
-            let resources = vec![("WEB_LB".to_string(), AwsKind::LoadBalancer, "web-prod".to_string())];
-            let env = EnvSet::default();
-            let never = |_: &str| false;
-            let failover = ["us-west-2".to_string()];
-            let ctx = LiveCtx { region: "us-east-1", failover_regions: &failover, vpc: None, resources: &resources, env: &env, is_secret: &never };
-            let schema = EnvSchema::parse(r#"{"type": "object"}"#, "s.json").unwrap();
-            let mut out = LiveOut::default();
-            judge(&ctx, &schema, &answers, &Answers::default(), &mut out);
-            let printed: Vec<String> = out.findings.iter().map(|f| crate::rules::example_line(f.severity, f.rule.id, f.key.as_deref(), &f.message)).collect();
-            for line in rule.example_lines() {
-                let shape = crate::rules::example_shape(line);
-                assert!(printed.iter().any(|p| crate::rules::example_shape(p) == shape), "{}: documented\n  {line}\nprinted\n  {printed:?}", rule.id);
-            }
+            let out = judge_in_east(&[("WEB_LB", AwsKind::LoadBalancer, "web-prod")], &answers);
+            crate::rules::assert_examples_printed(rule, &out.findings);
         }
     }
 
@@ -691,7 +681,7 @@ mod tests {
         let never = |_: &str| false;
         let ctx = LiveCtx { region: "us-east-1", failover_regions: &[], vpc: None, resources: &resources, env: &env, is_secret: &never };
         let schema = EnvSchema::parse(r#"{"type": "object"}"#, "s.json").unwrap();
-        let mut out = LiveOut::default();
+        let mut out = Sink::default();
         judge(&ctx, &schema, &answers, &Answers::default(), &mut out);
         assert!(out.findings.is_empty(), "{:?}", out.findings);
         assert!(out.notes.is_empty(), "{:?}", out.notes);
