@@ -724,16 +724,23 @@ mod tests {
     #[test]
     fn mismatches_skip_global_aws_owned_and_wildcards() {
         let ok = |s: &str| mismatches(&arn(s), "eu-west-1", Some("123456789012"));
-        assert_eq!(ok("arn:aws:iam::123456789012:role/x"), []);
-        assert_eq!(ok("arn:aws:s3:::bucket"), []);
-        assert_eq!(ok("arn:aws:ssm:eu-west-1::parameter/aws/service/ecs/optimized-ami/amazon-linux-2/recommended"), []);
-        assert_eq!(ok("arn:aws:ec2:eu-west-1::image/ami-0abcdef1234567890"), []);
-        assert_eq!(ok("arn:aws:iam::aws:policy/ReadOnlyAccess"), []);
-        assert_eq!(ok("arn:aws:iam::156460612806:root"), []);
-        assert_eq!(ok("arn:aws:logs:*:*:*"), []);
-        assert_eq!(ok("arn:aws:wafv2:us-east-1:123456789012:global/webacl/w/abc"), []);
-        // A global service that (oddly) carries a region is not compared.
-        assert_eq!(ok("arn:aws:cloudfront:us-east-1:123456789012:distribution/E1"), []);
+        // Global services, AWS-owned resources and wildcards are never compared (a global service
+        // that, oddly, carries a region included); every one compared is listed.
+        let compared: Vec<&str> = [
+            "arn:aws:iam::123456789012:role/x",
+            "arn:aws:s3:::bucket",
+            "arn:aws:ssm:eu-west-1::parameter/aws/service/ecs/optimized-ami/amazon-linux-2/recommended",
+            "arn:aws:ec2:eu-west-1::image/ami-0abcdef1234567890",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn:aws:iam::156460612806:root",
+            "arn:aws:logs:*:*:*",
+            "arn:aws:wafv2:us-east-1:123456789012:global/webacl/w/abc",
+            "arn:aws:cloudfront:us-east-1:123456789012:distribution/E1",
+        ]
+        .into_iter()
+        .filter(|s| !ok(s).is_empty())
+        .collect();
+        assert!(compared.is_empty(), "compared, but should not be: {compared:?}");
         // S3 access points are regional.
         assert_eq!(ok("arn:aws:s3:us-west-2:123456789012:accesspoint/ap").len(), 1);
         // ACM for CloudFront is in us-east-1 by design; reported, but recognisable.
@@ -779,21 +786,31 @@ mod tests {
 
     #[test]
     fn cloudformation_errors() {
-        assert!(cfn_err("MySecret:SecretString:a:b:c:d").contains("5 segments"));
-        assert!(cfn_err(&format!("{SECRET_ARN}:SecretString:a:b:c:d")).contains("5 segments"));
-        assert!(cfn_err("MySecret:SecretString:password:AWSPREVIOUS:v1").contains("both"));
-        assert!(cfn_err("MySecret:SecretBinary").contains("SecretString"));
-        assert!(cfn_err("MySecret:secretstring:k").contains("SecretString"));
-        assert!(cfn_err("").contains("empty"));
-        assert!(cfn_err(":SecretString:k").contains("empty secret-id"));
-        assert!(cfn_err("MySecret:SecretString:key\\").contains("backslash"));
-        assert!(cfn_err("My Secret").contains("whitespace"));
-        assert!(cfn_err("arn:aws:secretsmanager:us-east-1:123456789012:secret").contains("form"));
-        assert!(cfn_err("arn:aws:secretsmanager:us-east-1:123456789012:secret::SecretString").contains("form"));
-        assert!(cfn_err("arn:aws:secretsmanager:us-east-1:123456789012:parameter:x").contains("form"));
-        assert!(cfn_err("arn:aws:ssm:us-east-1:123456789012:parameter/x").contains("service `ssm`"));
-        assert!(cfn_err("arn:aws:secretsmanager::123456789012:secret:x").contains("region"));
-        assert!(cfn_err("arn:aws:secretsmanager:us-east-1:1234:secret:x").contains("account"));
+        // (reference, what its error must say); every disagreement is listed, not just the first.
+        let wrong: Vec<String> = [
+            ("MySecret:SecretString:a:b:c:d".to_string(), "5 segments"),
+            (format!("{SECRET_ARN}:SecretString:a:b:c:d"), "5 segments"),
+            ("MySecret:SecretString:password:AWSPREVIOUS:v1".to_string(), "both"),
+            ("MySecret:SecretBinary".to_string(), "SecretString"),
+            ("MySecret:secretstring:k".to_string(), "SecretString"),
+            ("".to_string(), "empty"),
+            (":SecretString:k".to_string(), "empty secret-id"),
+            ("MySecret:SecretString:key\\".to_string(), "backslash"),
+            ("My Secret".to_string(), "whitespace"),
+            ("arn:aws:secretsmanager:us-east-1:123456789012:secret".to_string(), "form"),
+            ("arn:aws:secretsmanager:us-east-1:123456789012:secret::SecretString".to_string(), "form"),
+            ("arn:aws:secretsmanager:us-east-1:123456789012:parameter:x".to_string(), "form"),
+            ("arn:aws:ssm:us-east-1:123456789012:parameter/x".to_string(), "service `ssm`"),
+            ("arn:aws:secretsmanager::123456789012:secret:x".to_string(), "region"),
+            ("arn:aws:secretsmanager:us-east-1:1234:secret:x".to_string(), "account"),
+        ]
+        .into_iter()
+        .filter_map(|(text, says)| {
+            let e = parse_secretsmanager_reference(&text).err().unwrap_or_else(|| "(parsed without error)".to_string());
+            (!e.contains(says)).then(|| format!("{text:?}: {e:?} does not say {says:?}"))
+        })
+        .collect();
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     #[test]

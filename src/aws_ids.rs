@@ -193,31 +193,53 @@ mod tests {
         }
     }
 
+    /// Each table is checked whole: every disagreement is listed, not just the first.
     #[test]
-    fn names() {
-        assert!(is_group_name("web-prod"));
-        assert!(!is_group_name("sg-web"));
-        assert!(is_parameter_name("/app/prod/db_url"));
-        assert!(is_parameter_name("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"));
-        assert!(is_parameter_name("plain-name:3"));
-        assert!(is_parameter_name("/app/db:prod"));
-        assert!(is_parameter_name("/aws/reference/secretsmanager/db"));
-        assert!(is_parameter_name("arn:aws:ssm:us-east-1:123456789012:parameter/app/x"));
-        assert!(is_parameter_name("arn:aws:ssm:us-east-1:123456789012:parameter/plain:4"));
-        assert!(!is_parameter_name("/app/"));
-        assert!(!is_parameter_name("has space"));
-        // SSM refuses these names, so they cannot exist (and would fail a whole batch).
-        assert!(!is_parameter_name("app/prod/x"), "a hierarchy starts with /");
-        assert!(!is_parameter_name("/app//x"));
-        assert!(!is_parameter_name("awsome"));
-        assert!(!is_parameter_name("/SSM/x"));
-        assert!(!is_parameter_name("/aws/custom/x"));
-        assert!(!is_parameter_name("/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p"), "16 levels");
-        assert!(!is_parameter_name("/app/x:"));
-        assert!(!is_parameter_name("/app/x:1label"));
-        assert!(!is_parameter_name("arn:aws:s3:::bucket"));
-        assert_eq!(split_parameter_selector("arn:aws:ssm:r:1:parameter/a/b:3"), ("arn:aws:ssm:r:1:parameter/a/b", Some("3")));
-        assert_eq!(split_parameter_selector("/a/b:prod"), ("/a/b", Some("prod")));
-        assert_eq!(split_parameter_selector("/a/b"), ("/a/b", None));
+    fn group_names() {
+        let wrong: Vec<_> = [("web-prod", true), ("sg-web", false)].into_iter().filter(|(name, ok)| is_group_name(name) != *ok).collect();
+        assert!(wrong.is_empty(), "is_group_name disagrees (name, expected): {wrong:?}");
+    }
+
+    /// SSM refuses the names expected `false` (no hierarchy start, `//`, the reserved `aws`/`ssm`
+    /// prefixes, 16 levels, a bad selector), so they cannot exist and would fail a whole batch.
+    #[test]
+    fn parameter_names() {
+        let wrong: Vec<_> = [
+            ("/app/prod/db_url", true),
+            ("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", true),
+            ("plain-name:3", true),
+            ("/app/db:prod", true),
+            ("/aws/reference/secretsmanager/db", true),
+            ("arn:aws:ssm:us-east-1:123456789012:parameter/app/x", true),
+            ("arn:aws:ssm:us-east-1:123456789012:parameter/plain:4", true),
+            ("/app/", false),
+            ("has space", false),
+            ("app/prod/x", false),
+            ("/app//x", false),
+            ("awsome", false),
+            ("/SSM/x", false),
+            ("/aws/custom/x", false),
+            ("/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p", false),
+            ("/app/x:", false),
+            ("/app/x:1label", false),
+            ("arn:aws:s3:::bucket", false),
+        ]
+        .into_iter()
+        .filter(|(name, ok)| is_parameter_name(name) != *ok)
+        .collect();
+        assert!(wrong.is_empty(), "is_parameter_name disagrees (name, expected): {wrong:?}");
+    }
+
+    #[test]
+    fn parameter_selectors() {
+        let wrong: Vec<_> = [
+            ("arn:aws:ssm:r:1:parameter/a/b:3", ("arn:aws:ssm:r:1:parameter/a/b", Some("3"))),
+            ("/a/b:prod", ("/a/b", Some("prod"))),
+            ("/a/b", ("/a/b", None)),
+        ]
+        .into_iter()
+        .filter(|(text, expected)| split_parameter_selector(text) != *expected)
+        .collect();
+        assert!(wrong.is_empty(), "split_parameter_selector disagrees (text, expected): {wrong:?}");
     }
 }

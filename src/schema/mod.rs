@@ -604,23 +604,35 @@ mod tests {
 
     #[test]
     fn coercion() {
-        assert_eq!(coerce("42", ValueType::Integer, None), Ok(json!(42)));
-        assert_eq!(coerce(" 42 ", ValueType::Integer, None), Ok(json!(42)));
-        assert!(coerce("4.2", ValueType::Integer, None).is_err());
-        assert!(coerce("forty", ValueType::Integer, None).is_err());
-        assert_eq!(coerce("1.5", ValueType::Number, None), Ok(json!(1.5)));
-        assert!(coerce("NaN", ValueType::Number, None).is_err());
-        assert!(coerce("inf", ValueType::Number, None).is_err());
-        assert_eq!(coerce("1", ValueType::Boolean, None), Ok(json!(true)));
-        assert_eq!(coerce("false", ValueType::Boolean, None), Ok(json!(false)));
-        assert!(coerce("yes", ValueType::Boolean, None).is_err());
-        assert_eq!(coerce("a, b ,c", ValueType::Array, None), Ok(json!(["a", "b", "c"])));
-        assert_eq!(coerce("[1, 2]", ValueType::Array, None), Ok(json!([1, 2])));
-        assert!(coerce("[1, 2", ValueType::Array, None).is_err());
-        assert_eq!(coerce("1,2", ValueType::Array, Some(ValueType::Integer)), Ok(json!([1, 2])));
-        assert!(coerce("1,x", ValueType::Array, Some(ValueType::Integer)).is_err());
-        assert_eq!(coerce("{\"a\":1}", ValueType::Object, None), Ok(json!({"a": 1})));
-        assert!(coerce("[]", ValueType::Object, None).is_err());
+        // (text, type, item type, the value it converts to; None: it must not convert). Every
+        // disagreement is listed, not just the first.
+        let cases: Vec<(&str, ValueType, Option<ValueType>, Option<Value>)> = vec![
+            ("42", ValueType::Integer, None, Some(json!(42))),
+            (" 42 ", ValueType::Integer, None, Some(json!(42))),
+            ("4.2", ValueType::Integer, None, None),
+            ("forty", ValueType::Integer, None, None),
+            ("1.5", ValueType::Number, None, Some(json!(1.5))),
+            ("NaN", ValueType::Number, None, None),
+            ("inf", ValueType::Number, None, None),
+            ("1", ValueType::Boolean, None, Some(json!(true))),
+            ("false", ValueType::Boolean, None, Some(json!(false))),
+            ("yes", ValueType::Boolean, None, None),
+            ("a, b ,c", ValueType::Array, None, Some(json!(["a", "b", "c"]))),
+            ("[1, 2]", ValueType::Array, None, Some(json!([1, 2]))),
+            ("[1, 2", ValueType::Array, None, None),
+            ("1,2", ValueType::Array, Some(ValueType::Integer), Some(json!([1, 2]))),
+            ("1,x", ValueType::Array, Some(ValueType::Integer), None),
+            ("{\"a\":1}", ValueType::Object, None, Some(json!({"a": 1}))),
+            ("[]", ValueType::Object, None, None),
+        ];
+        let wrong: Vec<String> = cases
+            .into_iter()
+            .filter_map(|(text, ty, items, want)| {
+                let got = coerce(text, ty, items).ok();
+                (got != want).then(|| format!("{text:?} as {ty:?}: got {got:?}, want {want:?}"))
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     #[test]

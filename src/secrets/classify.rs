@@ -848,24 +848,32 @@ mod tests {
 
     #[test]
     fn words_split_at_separators_and_case_changes() {
-        let w = |s: &str| name_words(s);
-        assert_eq!(w("DB_PASS"), ["DB", "PASS"]);
-        assert_eq!(w("dbPassword"), ["DB", "PASSWORD"]);
-        assert_eq!(w("APIKey"), ["API", "KEY"]);
-        assert_eq!(w("clientSecret"), ["CLIENT", "SECRET"]);
-        assert_eq!(w("HTTPSProxy"), ["HTTPS", "PROXY"]);
-        assert_eq!(w("S3Bucket"), ["S3", "BUCKET"]);
-        assert_eq!(w("N8N_SMTP_PASS"), ["N8N", "SMTP", "PASS"]);
-        assert_eq!(w("N8NKey"), ["N8N", "KEY"]);
-        assert_eq!(w("auth2Token"), ["AUTH2", "TOKEN"]);
-        assert_eq!(w("base64Key"), ["BASE64", "KEY"]);
-        assert_eq!(w("_APP_OPENSSL_KEY_V1"), ["APP", "OPENSSL", "KEY", "V1"]);
-        assert_eq!(w("my.app-name__x"), ["MY", "APP", "NAME", "X"]);
-        assert_eq!(w("2FA_CODE"), ["2FA", "CODE"]);
-        assert_eq!(w(""), Vec::<String>::new());
-        assert_eq!(w("__--.."), Vec::<String>::new());
-        assert_eq!(w("straße_Passwort"), ["STRASSE", "PASSWORT"]);
-        assert_eq!(w("clé€secret"), ["CLÉ", "SECRET"]);
+        // (name, its words); every disagreement is listed, not just the first.
+        let cases: [(&str, &[&str]); 17] = [
+            ("DB_PASS", &["DB", "PASS"]),
+            ("dbPassword", &["DB", "PASSWORD"]),
+            ("APIKey", &["API", "KEY"]),
+            ("clientSecret", &["CLIENT", "SECRET"]),
+            ("HTTPSProxy", &["HTTPS", "PROXY"]),
+            ("S3Bucket", &["S3", "BUCKET"]),
+            ("N8N_SMTP_PASS", &["N8N", "SMTP", "PASS"]),
+            ("N8NKey", &["N8N", "KEY"]),
+            ("auth2Token", &["AUTH2", "TOKEN"]),
+            ("base64Key", &["BASE64", "KEY"]),
+            ("_APP_OPENSSL_KEY_V1", &["APP", "OPENSSL", "KEY", "V1"]),
+            ("my.app-name__x", &["MY", "APP", "NAME", "X"]),
+            ("2FA_CODE", &["2FA", "CODE"]),
+            ("", &[]),
+            ("__--..", &[]),
+            ("straße_Passwort", &["STRASSE", "PASSWORT"]),
+            ("clé€secret", &["CLÉ", "SECRET"]),
+        ];
+        let wrong: Vec<String> = cases
+            .into_iter()
+            .filter(|(name, words)| name_words(name) != *words)
+            .map(|(name, words)| format!("{name}: {:?}, want {words:?}", name_words(name)))
+            .collect();
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     #[test]
