@@ -746,23 +746,23 @@ impl Cloud for AwsCloud {
             // One version that does not exist fails the whole call: ask for each on its own, so
             // the others are still answered (calls grow only in this error case).
             Err(e) if e.code().is_some_and(|c| c.contains("VersionNotFound")) => {
+                // One version asked on its own; a version that does not exist is left out.
+                let one = |v: String| async move {
+                    match ask(vec![v]).await {
+                        Ok(found) => Ok(found),
+                        Err(e) if e.code().is_some_and(|c| c.contains("NotFound")) => Ok(Vec::new()),
+                        Err(e) => Err(classify(&e)),
+                    }
+                };
                 let mut out = Vec::new();
                 for v in versions {
-                    match ask(vec![v.clone()]).await {
-                        Ok(found) => out.extend(found),
-                        Err(e) if e.code().is_some_and(|c| c.contains("NotFound")) => {}
-                        Err(e) => return Err(classify(&e)),
-                    }
+                    out.extend(one(v.clone()).await?);
                 }
                 // None of the versions exists, but the template does (VersionNotFound): answer
                 // its `$Latest` too, so the answer says the template is there and only the
                 // version is missing.
                 if out.is_empty() {
-                    match ask(vec!["$Latest".to_string()]).await {
-                        Ok(found) => out.extend(found),
-                        Err(e) if e.code().is_some_and(|c| c.contains("NotFound")) => {}
-                        Err(e) => return Err(classify(&e)),
-                    }
+                    out = one("$Latest".to_string()).await?;
                 }
                 Ok(out)
             }
